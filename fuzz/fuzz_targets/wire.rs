@@ -1,0 +1,5 @@
+#![no_main]
+//! Placeholder until the `wire` target lands.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|_data: &[u8]| {});

@@ -1,0 +1,312 @@
+//! Numeric constants of the Linux socket API. Generated once from the kernel's
+//! uapi headers' values; each name appears once in [`SYMBOLS`].
+//!
+//! Constants are `i64` so that every flag (even `EPOLLET`, bit 31) is positive;
+//! callers narrow them to the C type of the field they fill.
+
+macro_rules! constants {
+    ($($(#[$doc:meta])* $name:ident = $val:expr;)*) => {
+        $($(#[$doc])* #[allow(non_upper_case_globals)] // TCP_CA_Open is spelled as in the kernel
+        pub const $name: i64 = $val;)*
+        /// Every constant above by name, for the script interpreter.
+        pub(super) const SYMBOLS: &[(&str, i64)] = &[$((stringify!($name), $val)),*];
+    };
+}
+
+constants! {
+    // address families
+    AF_UNSPEC = 0;
+    AF_UNIX = 1;
+    AF_INET = 2;
+    AF_INET6 = 10;
+    AF_NETLINK = 16;
+    AF_PACKET = 17;
+    PF_UNSPEC = 0;
+    PF_UNIX = 1;
+    PF_INET = 2;
+    PF_INET6 = 10;
+    // socket types and flags
+    SOCK_STREAM = 1;
+    SOCK_DGRAM = 2;
+    SOCK_RAW = 3;
+    SOCK_SEQPACKET = 5;
+    SOCK_NONBLOCK = 0o4000;
+    SOCK_CLOEXEC = 0o2000000;
+    // protocols
+    IPPROTO_IP = 0;
+    IPPROTO_ICMP = 1;
+    IPPROTO_TCP = 6;
+    IPPROTO_UDP = 17;
+    IPPROTO_IPV6 = 41;
+    IPPROTO_GRE = 47;
+    IPPROTO_ICMPV6 = 58;
+    IPPROTO_SCTP = 132;
+    IPPROTO_UDPLITE = 136;
+    IPPROTO_RAW = 255;
+    IPPROTO_MPTCP = 262;
+    // socket option levels
+    SOL_IP = 0;
+    SOL_SOCKET = 1;
+    SOL_TCP = 6;
+    SOL_UDP = 17;
+    SOL_IPV6 = 41;
+    // SOL_SOCKET options
+    SO_DEBUG = 1;
+    SO_REUSEADDR = 2;
+    SO_TYPE = 3;
+    SO_ERROR = 4;
+    SO_DONTROUTE = 5;
+    SO_BROADCAST = 6;
+    SO_SNDBUF = 7;
+    SO_RCVBUF = 8;
+    SO_KEEPALIVE = 9;
+    SO_OOBINLINE = 10;
+    SO_NO_CHECK = 11;
+    SO_PRIORITY = 12;
+    SO_LINGER = 13;
+    SO_REUSEPORT = 15;
+    SO_RCVLOWAT = 18;
+    SO_SNDLOWAT = 19;
+    SO_RCVTIMEO = 20;
+    SO_SNDTIMEO = 21;
+    SO_BINDTODEVICE = 25;
+    SO_TIMESTAMP = 29;
+    SO_ACCEPTCONN = 30;
+    SO_SNDBUFFORCE = 32;
+    SO_RCVBUFFORCE = 33;
+    SO_MARK = 36;
+    SO_TIMESTAMPING = 37;
+    SO_PROTOCOL = 38;
+    SO_DOMAIN = 39;
+    SO_BUSY_POLL = 46;
+    SO_MAX_PACING_RATE = 47;
+    SO_INCOMING_CPU = 49;
+    SO_ZEROCOPY = 60;
+    SO_TXTIME = 61;
+    SCM_TIMESTAMPING = 37;
+    SCM_TIMESTAMPING_OPT_STATS = 54;
+    // IPPROTO_TCP options
+    TCP_NODELAY = 1;
+    TCP_MAXSEG = 2;
+    TCP_CORK = 3;
+    TCP_KEEPIDLE = 4;
+    TCP_KEEPINTVL = 5;
+    TCP_KEEPCNT = 6;
+    TCP_SYNCNT = 7;
+    TCP_LINGER2 = 8;
+    TCP_DEFER_ACCEPT = 9;
+    TCP_WINDOW_CLAMP = 10;
+    TCP_INFO = 11;
+    TCP_QUICKACK = 12;
+    TCP_CONGESTION = 13;
+    TCP_MD5SIG = 14;
+    TCP_THIN_LINEAR_TIMEOUTS = 16;
+    TCP_THIN_DUPACK = 17;
+    TCP_USER_TIMEOUT = 18;
+    TCP_REPAIR = 19;
+    TCP_REPAIR_QUEUE = 20;
+    TCP_QUEUE_SEQ = 21;
+    TCP_REPAIR_OPTIONS = 22;
+    TCP_FASTOPEN = 23;
+    TCP_TIMESTAMP = 24;
+    TCP_NOTSENT_LOWAT = 25;
+    TCP_CC_INFO = 26;
+    TCP_SAVE_SYN = 27;
+    TCP_SAVED_SYN = 28;
+    TCP_REPAIR_WINDOW = 29;
+    TCP_FASTOPEN_CONNECT = 30;
+    TCP_ULP = 31;
+    TCP_MD5SIG_EXT = 32;
+    TCP_FASTOPEN_KEY = 33;
+    TCP_FASTOPEN_NO_COOKIE = 34;
+    TCP_ZEROCOPY_RECEIVE = 35;
+    TCP_INQ = 36;
+    TCP_CM_INQ = 36;
+    TCP_TX_DELAY = 37;
+    // IP and IPv6 options
+    IP_TOS = 1;
+    IP_TTL = 2;
+    IP_HDRINCL = 3;
+    IP_OPTIONS = 4;
+    IP_MTU_DISCOVER = 10;
+    IP_RECVERR = 11;
+    IP_RECVTOS = 13;
+    IP_MTU = 14;
+    IP_FREEBIND = 15;
+    IP_TRANSPARENT = 19;
+    IP_BIND_ADDRESS_NO_PORT = 24;
+    IP_PMTUDISC_DONT = 0;
+    IP_PMTUDISC_WANT = 1;
+    IP_PMTUDISC_DO = 2;
+    IP_PMTUDISC_PROBE = 3;
+    IPV6_FLOWINFO = 11;
+    IPV6_UNICAST_HOPS = 16;
+    IPV6_MTU_DISCOVER = 23;
+    IPV6_MTU = 24;
+    IPV6_RECVERR = 25;
+    IPV6_V6ONLY = 26;
+    IPV6_FLOWLABEL_MGR = 32;
+    IPV6_FLOWINFO_SEND = 33;
+    IPV6_RECVHOPLIMIT = 51;
+    IPV6_HOPLIMIT = 52;
+    IPV6_RECVTCLASS = 66;
+    IPV6_TCLASS = 67;
+    // send/recv flags
+    MSG_OOB = 1;
+    MSG_PEEK = 2;
+    MSG_DONTROUTE = 4;
+    MSG_CTRUNC = 8;
+    MSG_TRUNC = 0x20;
+    MSG_DONTWAIT = 0x40;
+    MSG_EOR = 0x80;
+    MSG_WAITALL = 0x100;
+    MSG_FIN = 0x200;
+    MSG_SYN = 0x400;
+    MSG_CONFIRM = 0x800;
+    MSG_RST = 0x1000;
+    MSG_ERRQUEUE = 0x2000;
+    MSG_NOSIGNAL = 0x4000;
+    MSG_MORE = 0x8000;
+    MSG_WAITFORONE = 0x10000;
+    MSG_ZEROCOPY = 0x4000000;
+    MSG_FASTOPEN = 0x20000000;
+    MSG_CMSG_CLOEXEC = 0x40000000;
+    // file status flags and fcntl
+    O_RDONLY = 0;
+    O_WRONLY = 1;
+    O_RDWR = 2;
+    O_NONBLOCK = 0o4000;
+    O_CLOEXEC = 0o2000000;
+    F_DUPFD = 0;
+    F_GETFD = 1;
+    F_SETFD = 2;
+    F_GETFL = 3;
+    F_SETFL = 4;
+    FD_CLOEXEC = 1;
+    // shutdown
+    SHUT_RD = 0;
+    SHUT_WR = 1;
+    SHUT_RDWR = 2;
+    // poll
+    POLLIN = 1;
+    POLLPRI = 2;
+    POLLOUT = 4;
+    POLLERR = 8;
+    POLLHUP = 0x10;
+    POLLNVAL = 0x20;
+    POLLRDNORM = 0x40;
+    POLLRDBAND = 0x80;
+    POLLWRNORM = 0x100;
+    POLLWRBAND = 0x200;
+    POLLMSG = 0x400;
+    POLLRDHUP = 0x2000;
+    // epoll
+    EPOLLIN = 1;
+    EPOLLPRI = 2;
+    EPOLLOUT = 4;
+    EPOLLERR = 8;
+    EPOLLHUP = 0x10;
+    EPOLLRDNORM = 0x40;
+    EPOLLRDBAND = 0x80;
+    EPOLLWRNORM = 0x100;
+    EPOLLWRBAND = 0x200;
+    EPOLLMSG = 0x400;
+    EPOLLRDHUP = 0x2000;
+    EPOLLEXCLUSIVE = 1 << 28;
+    EPOLLWAKEUP = 1 << 29;
+    EPOLLONESHOT = 1 << 30;
+    EPOLLET = 1 << 31;
+    EPOLL_CTL_ADD = 1;
+    EPOLL_CTL_DEL = 2;
+    EPOLL_CTL_MOD = 3;
+    EPOLL_CLOEXEC = 0o2000000;
+    // ioctl requests
+    FIONREAD = 0x541B;
+    SIOCINQ = 0x541B;
+    TIOCOUTQ = 0x5411;
+    SIOCOUTQ = 0x5411;
+    FIONBIO = 0x5421;
+    SIOCATMARK = 0x8905;
+    SIOCOUTQNSD = 0x894B;
+    // tcp_info states, CA states and option bits
+    TCP_ESTABLISHED = 1;
+    TCP_SYN_SENT = 2;
+    TCP_SYN_RECV = 3;
+    TCP_FIN_WAIT1 = 4;
+    TCP_FIN_WAIT2 = 5;
+    TCP_TIME_WAIT = 6;
+    TCP_CLOSE = 7;
+    TCP_CLOSE_WAIT = 8;
+    TCP_LAST_ACK = 9;
+    TCP_LISTEN = 10;
+    TCP_CLOSING = 11;
+    TCP_NEW_SYN_RECV = 12;
+    TCP_CA_Open = 0;
+    TCP_CA_Disorder = 1;
+    TCP_CA_CWR = 2;
+    TCP_CA_Recovery = 3;
+    TCP_CA_Loss = 4;
+    TCPI_OPT_TIMESTAMPS = 1;
+    TCPI_OPT_SACK = 2;
+    TCPI_OPT_WSCALE = 4;
+    TCPI_OPT_ECN = 8;
+    TCPI_OPT_ECN_SEEN = 16;
+    TCPI_OPT_SYN_DATA = 32;
+    // extended errors and timestamping
+    SO_EE_ORIGIN_NONE = 0;
+    SO_EE_ORIGIN_LOCAL = 1;
+    SO_EE_ORIGIN_ICMP = 2;
+    SO_EE_ORIGIN_ICMP6 = 3;
+    SO_EE_ORIGIN_TXSTATUS = 4;
+    SO_EE_ORIGIN_TIMESTAMPING = 4;
+    SO_EE_ORIGIN_ZEROCOPY = 5;
+    SO_EE_ORIGIN_TXTIME = 6;
+    SO_EE_CODE_ZEROCOPY_COPIED = 1;
+    SCM_TSTAMP_SND = 0;
+    SCM_TSTAMP_SCHED = 1;
+    SCM_TSTAMP_ACK = 2;
+    SOF_TIMESTAMPING_TX_HARDWARE = 1;
+    SOF_TIMESTAMPING_TX_SOFTWARE = 2;
+    SOF_TIMESTAMPING_RX_HARDWARE = 4;
+    SOF_TIMESTAMPING_RX_SOFTWARE = 8;
+    SOF_TIMESTAMPING_SOFTWARE = 16;
+    SOF_TIMESTAMPING_SYS_HARDWARE = 32;
+    SOF_TIMESTAMPING_RAW_HARDWARE = 64;
+    SOF_TIMESTAMPING_OPT_ID = 128;
+    SOF_TIMESTAMPING_TX_SCHED = 256;
+    SOF_TIMESTAMPING_TX_ACK = 512;
+    SOF_TIMESTAMPING_OPT_CMSG = 1024;
+    SOF_TIMESTAMPING_OPT_TSONLY = 2048;
+    SOF_TIMESTAMPING_OPT_STATS = 4096;
+    SOF_TIMESTAMPING_OPT_PKTINFO = 8192;
+    SOF_TIMESTAMPING_OPT_TX_SWHW = 16384;
+    // ICMP types and codes
+    ICMP_ECHOREPLY = 0;
+    ICMP_DEST_UNREACH = 3;
+    ICMP_SOURCE_QUENCH = 4;
+    ICMP_REDIRECT = 5;
+    ICMP_ECHO = 8;
+    ICMP_TIME_EXCEEDED = 11;
+    ICMP_PARAMETERPROB = 12;
+    ICMP_NET_UNREACH = 0;
+    ICMP_HOST_UNREACH = 1;
+    ICMP_PROT_UNREACH = 2;
+    ICMP_PORT_UNREACH = 3;
+    ICMP_FRAG_NEEDED = 4;
+    ICMP_SR_FAILED = 5;
+    ICMP_NET_UNKNOWN = 6;
+    ICMP_HOST_UNKNOWN = 7;
+    ICMP_NET_ANO = 9;
+    ICMP_HOST_ANO = 10;
+    ICMP_PKT_FILTERED = 13;
+    ICMPV6_DEST_UNREACH = 1;
+    ICMPV6_PKT_TOOBIG = 2;
+    ICMPV6_TIME_EXCEED = 3;
+    ICMPV6_PARAMPROB = 4;
+    ICMPV6_ECHO_REQUEST = 128;
+    ICMPV6_ECHO_REPLY = 129;
+    ICMPV6_NOROUTE = 0;
+    ICMPV6_ADM_PROHIBITED = 1;
+    ICMPV6_ADDR_UNREACH = 3;
+    ICMPV6_PORT_UNREACH = 4;
+}
