@@ -1,1 +1,10 @@
-//! See the crate documentation.
+//! The packetdrill script language: spans, AST (and, being built: lexer,
+//! parser, canonical printer, diagnostics).
+//!
+//! - [`ast`]: the syntax tree the interpreter walks.
+//! - [`span`]: source positions carried by every node.
+
+pub mod ast;
+pub mod span;
+
+pub use span::Span;
