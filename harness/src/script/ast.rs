@@ -477,7 +477,7 @@ pub enum Quoted {
     Udp(Udp),
 }
 
-/// `NAME(ARGS) = RESULT [ERRNO [(note)]]`, maybe with an end time `...t`.
+/// `NAME(ARGS) = RESULT [ERRNO] [(note)]`, maybe with an end time `...t`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Syscall {
     /// `...1.5` / `...+0.3`: when a blocking call must return.
@@ -485,16 +485,12 @@ pub struct Syscall {
     pub name: Ident,
     pub args: Vec<Expr>,
     pub result: Expr,
-    pub errno: Option<Errno>,
-    pub span: Span,
-}
-
-/// `EINPROGRESS (Operation now in progress)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Errno {
-    pub name: Ident,
-    /// The text in parentheses (trimmed), not checked.
+    /// `EINPROGRESS`: the errno the call must fail with.
+    pub errno: Option<Ident>,
+    /// `(Operation now in progress)`, `(flags O_RDWR)`: the text in
+    /// parentheses after the result, trimmed; not checked.
     pub note: Option<String>,
+    pub span: Span,
 }
 
 /// An expression in a syscall.
@@ -671,7 +667,6 @@ clear_fields! {
     Udp { len, span }
     Icmp { ty, code, mtu, quoted, span }
     Syscall { end, name, args, result, errno, span }
-    Errno { name }
     Expr { kind, span }
 }
 
