@@ -10,5 +10,9 @@
 //! `clippy.toml` beside this crate forbids clock, sleep and socket calls.
 #![forbid(unsafe_code)]
 
+pub mod host;
 pub mod linux;
+pub mod rng;
+pub mod socket;
 pub mod time;
+pub mod udp;
