@@ -33,7 +33,9 @@ impl Need {
 
 /// Applies the skip-or-fail rule to every trial that has `need`.
 pub fn gate(trials: Vec<Trial>, need: Need, available: Result<(), String>) -> Vec<Trial> {
-    let Err(reason) = available else { return trials };
+    let Err(reason) = available else {
+        return trials;
+    };
     let required = std::env::var_os(need.variable()).is_some_and(|v| v != "0" && !v.is_empty());
     if required {
         let var = need.variable();
@@ -50,7 +52,10 @@ pub fn gate(trials: Vec<Trial>, need: Need, available: Result<(), String>) -> Ve
     eprintln!("skipping {} test(s): {reason}", trials.len());
     trials
         .into_iter()
-        .map(|t| t.with_kind(format!("skipped: {reason}")).with_ignored_flag(true))
+        .map(|t| {
+            t.with_kind(format!("skipped: {reason}"))
+                .with_ignored_flag(true)
+        })
         .collect()
 }
 
@@ -60,13 +65,19 @@ pub fn shared_dir() -> Result<PathBuf, String> {
     if dir.join("peer-suites").is_dir() {
         Ok(dir)
     } else {
-        Err(format!("{} is missing (a fresh clone has no ../shared)", dir.display()))
+        Err(format!(
+            "{} is missing (a fresh clone has no ../shared)",
+            dir.display()
+        ))
     }
 }
 
 /// Whether `tshark` can be run.
 pub fn tshark_available() -> Result<(), String> {
-    match std::process::Command::new("tshark").arg("--version").output() {
+    match std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+    {
         Ok(out) if out.status.success() => Ok(()),
         Ok(out) => Err(format!("tshark --version exited with {}", out.status)),
         Err(e) => Err(format!("tshark is not installed ({e})")),
