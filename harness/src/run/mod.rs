@@ -2,7 +2,13 @@
 //! and compares what happens with what the script expects.
 //!
 //! - [`verdict`]: what a run gives (pass, fail with a diff, unsupported, error).
+//! - [`timing`]: script times → windows of target time, tolerance.
+//! - [`mapping`]: script numbering ↔ live numbering (ISN, ports, TS, fds).
+//! - [`code`]: the `%{ assert ... }%` evaluator.
 
+pub mod code;
+pub mod mapping;
+pub mod timing;
 pub mod verdict;
 
 pub use verdict::{Failure, FailureKind, RunResult, Unsupported, Verdict};

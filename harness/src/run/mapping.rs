@@ -1,0 +1,513 @@
+//! Translation between script numbering and live numbering.
+//!
+//! A script names things as the script's author saw them: the stack's
+//! sequence numbers relative to its ISN, its TS values relative to the first
+//! one it sent, fds as `socket()` returned them in the author's run, and no
+//! ports at all. The target speaks live values. This module alone knows how
+//! one becomes the other; the interpreter asks it in both directions.
+//!
+//! packetdrill's conventions, which it follows:
+//! - inbound `seq` and TS `val` are the remote's (the harness's) and are used
+//!   as written; inbound `ack`, SACK blocks and TS `ecr` name the stack's
+//!   numbers and are shifted by the stack's ISN / TS offset;
+//! - outbound `seq` is the stack's and is shown relative to its ISN; outbound
+//!   `ack`, SACK blocks and TS `ecr` are the remote's, as written;
+//! - the stack's ISN is learned from the first SYN or SYN-ACK it sends on a
+//!   connection, its TS offset from the first TS option it sends;
+//! - each new passive connection gets a fresh remote port; an active one
+//!   takes the ports of the SYN the stack sends.
+
+use std::collections::BTreeMap;
+
+/// First remote port the harness uses for connections it opens.
+pub const FIRST_REMOTE_PORT: u16 = 40_000;
+
+/// Transport protocol of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+/// Index of a flow in [`Mapping`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId(pub usize);
+
+/// One connection (TCP) or port pair (UDP) between the stack and the harness.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flow {
+    pub proto: Proto,
+    /// The stack's port.
+    pub local_port: u16,
+    /// The harness's port.
+    pub remote_port: u16,
+    /// The stack opened it (connect/sendto) rather than the harness.
+    pub active: bool,
+    /// The stack's initial sequence number, once seen.
+    pub local_isn: Option<u32>,
+    /// live TS val − script TS val, for the stack's timestamps, once seen.
+    pub ts_offset: Option<u32>,
+    /// The first script TS val of the stack (the base for tick checks).
+    pub ts_first: Option<(u32, u32)>,
+    /// The harness has sent something other than a bare SYN on it (so a new
+    /// bare SYN to the same listener starts another connection).
+    pub inbound_established: bool,
+    /// The live fd the stack's socket for this flow has, once known.
+    pub live_fd: Option<i32>,
+}
+
+/// What inbound packets go to: what the script touched last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Current {
+    /// Nothing yet.
+    None,
+    /// A socket with no flow yet (socket/bind/listen), with its port if known.
+    Socket {
+        live_fd: i32,
+        proto: Proto,
+        port: Option<u16>,
+        listening: bool,
+    },
+    /// A flow.
+    Flow(FlowId),
+}
+
+/// All script ↔ live translations for one run.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    flows: Vec<Flow>,
+    current: Current,
+    next_remote_port: u16,
+    /// The port a `bind(..., ...)` and an unaddressed inbound packet use.
+    default_local_port: u16,
+    /// The remote port an active open goes to (`--connect_port`).
+    connect_port: u16,
+    /// Listening sockets: live fd → port.
+    listeners: BTreeMap<i32, u16>,
+    /// script fd → live fd.
+    fds: BTreeMap<i32, i32>,
+}
+
+impl Mapping {
+    pub fn new(bind_port: u16, connect_port: u16) -> Self {
+        Mapping {
+            flows: Vec::new(),
+            current: Current::None,
+            next_remote_port: FIRST_REMOTE_PORT,
+            default_local_port: bind_port,
+            connect_port,
+            listeners: BTreeMap::new(),
+            fds: BTreeMap::new(),
+        }
+    }
+
+    pub fn flow(&self, id: FlowId) -> &Flow {
+        &self.flows[id.0]
+    }
+
+    pub fn flows(&self) -> &[Flow] {
+        &self.flows
+    }
+
+    pub fn current(&self) -> Current {
+        self.current
+    }
+
+    pub fn bind_port(&self) -> u16 {
+        self.default_local_port
+    }
+
+    pub fn connect_port(&self) -> u16 {
+        self.connect_port
+    }
+
+    // ---- file descriptors ----------------------------------------------
+
+    /// Records that the fd the script calls `script_fd` is `live_fd` live.
+    pub fn bind_fd(&mut self, script_fd: i32, live_fd: i32) {
+        self.fds.insert(script_fd, live_fd);
+    }
+
+    /// The live fd for a script fd; an fd the script never got from a call
+    /// (a deliberately bad one, `-1`) is passed through unchanged.
+    pub fn live_fd(&self, script_fd: i32) -> i32 {
+        self.fds.get(&script_fd).copied().unwrap_or(script_fd)
+    }
+
+    /// The script fd for a live fd (for outputs such as epoll data and revents).
+    pub fn script_fd(&self, live_fd: i32) -> i32 {
+        self.fds
+            .iter()
+            .find(|&(_, &l)| l == live_fd)
+            .map(|(&s, _)| s)
+            .unwrap_or(live_fd)
+    }
+
+    /// Forgets a closed fd (the number can be handed out again).
+    pub fn close_fd(&mut self, script_fd: i32) {
+        if let Some(live) = self.fds.remove(&script_fd) {
+            self.listeners.remove(&live);
+            for f in &mut self.flows {
+                if f.live_fd == Some(live) {
+                    f.live_fd = None;
+                }
+            }
+            if let Current::Socket { live_fd, .. } = self.current {
+                if live_fd == live {
+                    self.current = Current::None;
+                }
+            }
+        }
+    }
+
+    // ---- sockets the script creates -------------------------------------
+
+    /// `socket()` returned `live_fd`: it becomes the socket under test.
+    pub fn socket_created(&mut self, live_fd: i32, proto: Proto) {
+        self.current = Current::Socket {
+            live_fd,
+            proto,
+            port: None,
+            listening: false,
+        };
+    }
+
+    /// `bind()` gave `live_fd` this port.
+    pub fn socket_bound(&mut self, live_fd: i32, port: u16) {
+        if let Current::Socket {
+            live_fd: cur,
+            port: p,
+            ..
+        } = &mut self.current
+        {
+            if *cur == live_fd {
+                *p = Some(port);
+            }
+        }
+    }
+
+    /// `listen()` succeeded on `live_fd`.
+    pub fn socket_listening(&mut self, live_fd: i32, proto: Proto) {
+        let port = match self.current {
+            Current::Socket {
+                live_fd: cur,
+                port: Some(p),
+                ..
+            } if cur == live_fd => p,
+            _ => self.default_local_port,
+        };
+        self.listeners.insert(live_fd, port);
+        self.current = Current::Socket {
+            live_fd,
+            proto,
+            port: Some(port),
+            listening: true,
+        };
+    }
+
+    /// `accept()` on `listener_fd` returned `live_fd`: it is the oldest
+    /// passive flow of that listener's port that has no socket yet.
+    pub fn accepted(&mut self, listener_fd: i32, live_fd: i32) {
+        let port = self.listeners.get(&listener_fd).copied();
+        let flow = self.flows.iter_mut().enumerate().find(|(_, f)| {
+            !f.active && f.live_fd.is_none() && port.is_none_or(|p| f.local_port == p)
+        });
+        if let Some((i, f)) = flow {
+            f.live_fd = Some(live_fd);
+            self.current = Current::Flow(FlowId(i));
+        }
+    }
+
+    /// The live fd of the socket under test, for `%{ }%` blocks.
+    pub fn socket_under_test(&self) -> Option<i32> {
+        match self.current {
+            Current::None => None,
+            Current::Socket { live_fd, .. } => Some(live_fd),
+            Current::Flow(id) => self.flows[id.0].live_fd,
+        }
+    }
+
+    // ---- flows ----------------------------------------------------------
+
+    fn new_flow(
+        &mut self,
+        proto: Proto,
+        local_port: u16,
+        remote_port: u16,
+        active: bool,
+    ) -> FlowId {
+        self.flows.push(Flow {
+            proto,
+            local_port,
+            remote_port,
+            active,
+            local_isn: None,
+            ts_offset: None,
+            ts_first: None,
+            inbound_established: false,
+            live_fd: None,
+        });
+        let id = FlowId(self.flows.len() - 1);
+        self.current = Current::Flow(id);
+        id
+    }
+
+    fn fresh_remote_port(&mut self) -> u16 {
+        let port = self.next_remote_port;
+        self.next_remote_port = self
+            .next_remote_port
+            .checked_add(1)
+            .unwrap_or(FIRST_REMOTE_PORT);
+        port
+    }
+
+    /// The flow an inbound packet the script writes belongs to. `bare_syn`:
+    /// a TCP SYN without ACK, which to a listener starts a new connection.
+    pub fn flow_for_inbound(&mut self, proto: Proto, bare_syn: bool) -> FlowId {
+        match self.current {
+            Current::Flow(id) => {
+                let f = &self.flows[id.0];
+                let listener_port = self.listeners.values().any(|&p| p == f.local_port);
+                if f.proto == proto
+                    && !(bare_syn && !f.active && f.inbound_established && listener_port)
+                {
+                    self.mark_inbound(id, bare_syn);
+                    return id;
+                }
+                let port = f.local_port;
+                let remote = self.fresh_remote_port();
+                let id = self.new_flow(proto, port, remote, false);
+                self.mark_inbound(id, bare_syn);
+                id
+            }
+            Current::Socket { live_fd, port, .. } => {
+                let port = port.unwrap_or(self.default_local_port);
+                let remote = self.fresh_remote_port();
+                let id = self.new_flow(proto, port, remote, false);
+                self.flows[id.0].live_fd = match proto {
+                    // A UDP socket is the flow's socket; a TCP listener is not.
+                    Proto::Udp => Some(live_fd),
+                    Proto::Tcp => None,
+                };
+                self.mark_inbound(id, bare_syn);
+                id
+            }
+            Current::None => {
+                let port = self.default_local_port;
+                let remote = self.fresh_remote_port();
+                let id = self.new_flow(proto, port, remote, false);
+                self.mark_inbound(id, bare_syn);
+                id
+            }
+        }
+    }
+
+    fn mark_inbound(&mut self, id: FlowId, bare_syn: bool) {
+        if !bare_syn {
+            self.flows[id.0].inbound_established = true;
+        }
+    }
+
+    /// The flow an outbound packet with these live ports belongs to; a packet
+    /// of a flow never seen before opens one (an active open, or a reply to
+    /// something the harness sent before any socket existed).
+    pub fn flow_for_outbound(&mut self, proto: Proto, local_port: u16, remote_port: u16) -> FlowId {
+        if let Some(i) = self.flows.iter().position(|f| {
+            f.proto == proto && f.local_port == local_port && f.remote_port == remote_port
+        }) {
+            return FlowId(i);
+        }
+        let live_fd = match self.current {
+            Current::Socket { live_fd, .. } => Some(live_fd),
+            _ => None,
+        };
+        let id = self.new_flow(proto, local_port, remote_port, true);
+        self.flows[id.0].live_fd = live_fd;
+        id
+    }
+
+    /// Learns what an outbound packet teaches: the stack's ISN from its
+    /// first SYN, its TS offset from the first TS val it sends.
+    pub fn learn_outbound(&mut self, id: FlowId, syn: bool, seq: u32, ts: Option<(u32, u32)>) {
+        let f = &mut self.flows[id.0];
+        if syn && f.local_isn.is_none() {
+            f.local_isn = Some(seq);
+        }
+        if let (Some((live_val, script_val)), None) = (ts, f.ts_offset) {
+            f.ts_offset = Some(live_val.wrapping_sub(script_val));
+            f.ts_first = Some((live_val, script_val));
+        }
+    }
+
+    // ---- numbers ----------------------------------------------------------
+
+    fn isn(&self, id: FlowId) -> u32 {
+        self.flows[id.0].local_isn.unwrap_or(0)
+    }
+
+    /// An outbound `seq` (the stack's) in script numbering.
+    pub fn local_seq_to_script(&self, id: FlowId, live: u32) -> u32 {
+        live.wrapping_sub(self.isn(id))
+    }
+
+    /// An inbound `ack` or SACK edge (naming the stack's bytes) in live numbering.
+    pub fn local_seq_to_live(&self, id: FlowId, script: u32) -> u32 {
+        script.wrapping_add(self.isn(id))
+    }
+
+    /// An inbound TS `ecr` (echoing the stack's TS val) in live numbering.
+    pub fn ts_ecr_to_live(&self, id: FlowId, script: u32) -> u32 {
+        match self.flows[id.0].ts_offset {
+            Some(off) => script.wrapping_add(off),
+            None => script,
+        }
+    }
+
+    /// An outbound TS `val` in script numbering (once the offset is known).
+    pub fn ts_val_to_script(&self, id: FlowId, live: u32) -> u32 {
+        match self.flows[id.0].ts_offset {
+            Some(off) => live.wrapping_sub(off),
+            None => live,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping() -> Mapping {
+        Mapping::new(8080, 8080)
+    }
+
+    #[test]
+    fn passive_open_gets_a_fresh_remote_port_and_learns_the_isn_from_the_syn_ack() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_bound(3, 8080);
+        m.socket_listening(3, Proto::Tcp);
+        let id = m.flow_for_inbound(Proto::Tcp, true);
+        assert_eq!(m.flow(id).local_port, 8080);
+        assert_eq!(m.flow(id).remote_port, FIRST_REMOTE_PORT);
+        // SYN-ACK with live ISN 0xfffffff0 (wraps).
+        let out = m.flow_for_outbound(Proto::Tcp, 8080, FIRST_REMOTE_PORT);
+        assert_eq!(out, id);
+        m.learn_outbound(out, true, 0xffff_fff0, None);
+        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1), 1);
+        assert_eq!(m.local_seq_to_script(id, 0x0000_0010), 0x20);
+        assert_eq!(
+            m.local_seq_to_live(id, 1001),
+            0xffff_fff0u32.wrapping_add(1001)
+        );
+        // A later SYN (a retransmitted SYN-ACK) does not relearn.
+        m.learn_outbound(out, true, 5, None);
+        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1), 1);
+    }
+
+    #[test]
+    fn retransmitted_syn_stays_on_its_flow_but_a_syn_after_the_handshake_opens_another() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_listening(3, Proto::Tcp);
+        let a = m.flow_for_inbound(Proto::Tcp, true);
+        assert_eq!(
+            m.flow_for_inbound(Proto::Tcp, true),
+            a,
+            "SYN retransmission"
+        );
+        assert_eq!(
+            m.flow_for_inbound(Proto::Tcp, false),
+            a,
+            "final ACK of the handshake"
+        );
+        let b = m.flow_for_inbound(Proto::Tcp, true);
+        assert_ne!(a, b);
+        assert_eq!(m.flow(b).local_port, 8080);
+        assert_eq!(m.flow(b).remote_port, FIRST_REMOTE_PORT + 1);
+        // accept() hands out the oldest unaccepted connection first.
+        m.accepted(3, 4);
+        assert_eq!(m.flow(a).live_fd, Some(4));
+        assert_eq!(m.current(), Current::Flow(a));
+        m.accepted(3, 5);
+        assert_eq!(m.flow(b).live_fd, Some(5));
+        assert_eq!(m.socket_under_test(), Some(5));
+    }
+
+    #[test]
+    fn a_new_listener_starts_a_new_connection_even_while_an_old_one_lives() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_listening(3, Proto::Tcp);
+        let a = m.flow_for_inbound(Proto::Tcp, true);
+        m.flow_for_inbound(Proto::Tcp, false);
+        m.accepted(3, 4);
+        m.close_fd(3); // not bound in fds: nothing happens, the listener stays
+        m.socket_created(3, Proto::Tcp);
+        m.socket_listening(3, Proto::Tcp);
+        let b = m.flow_for_inbound(Proto::Tcp, true);
+        assert_ne!(a, b);
+        assert_ne!(m.flow(a).remote_port, m.flow(b).remote_port);
+    }
+
+    #[test]
+    fn active_open_takes_the_ports_of_the_stacks_syn() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        let id = m.flow_for_outbound(Proto::Tcp, 33_000, 8080);
+        m.learn_outbound(id, true, 1_000_000, Some((77_000, 700)));
+        assert!(m.flow(id).active);
+        assert_eq!(m.flow(id).live_fd, Some(3));
+        assert_eq!(m.current(), Current::Flow(id));
+        // Inbound now goes to that flow.
+        assert_eq!(m.flow_for_inbound(Proto::Tcp, false), id);
+        assert_eq!(m.local_seq_to_live(id, 1), 1_000_001);
+        // TS: live 77000 is script 700; an inbound ecr of 700 means live 77000.
+        assert_eq!(m.ts_ecr_to_live(id, 700), 77_000);
+        assert_eq!(m.ts_ecr_to_live(id, 710), 77_010);
+        assert_eq!(m.ts_val_to_script(id, 77_100), 800);
+    }
+
+    #[test]
+    fn unknown_isn_and_ts_offset_leave_numbers_as_written() {
+        let mut m = mapping();
+        let id = m.flow_for_inbound(Proto::Tcp, true);
+        assert_eq!(m.local_seq_to_live(id, 1), 1);
+        assert_eq!(m.local_seq_to_script(id, 1), 1);
+        assert_eq!(m.ts_ecr_to_live(id, 9), 9);
+    }
+
+    #[test]
+    fn fds_map_both_ways_and_unknown_fds_pass_through() {
+        let mut m = mapping();
+        m.bind_fd(3, 7);
+        m.bind_fd(4, 9);
+        assert_eq!(m.live_fd(3), 7);
+        assert_eq!(m.script_fd(9), 4);
+        assert_eq!(m.live_fd(-1), -1);
+        assert_eq!(m.live_fd(100), 100);
+        m.close_fd(3);
+        assert_eq!(m.live_fd(3), 3);
+    }
+
+    #[test]
+    fn udp_socket_flow_carries_the_socket() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Udp);
+        m.socket_bound(3, 5353);
+        let id = m.flow_for_inbound(Proto::Udp, false);
+        assert_eq!(m.flow(id).local_port, 5353);
+        assert_eq!(m.flow(id).live_fd, Some(3));
+        assert_eq!(
+            m.flow_for_outbound(Proto::Udp, 5353, m.flow(id).remote_port),
+            id
+        );
+    }
+
+    #[test]
+    fn remote_ports_wrap_instead_of_overflowing() {
+        let mut m = mapping();
+        m.next_remote_port = u16::MAX;
+        assert_eq!(m.fresh_remote_port(), u16::MAX);
+        assert_eq!(m.fresh_remote_port(), FIRST_REMOTE_PORT);
+    }
+}
