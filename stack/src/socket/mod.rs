@@ -8,8 +8,10 @@
 //! [`crate::Stack::poll_completion`] at the virtual time it completes.
 
 mod call;
+pub mod cookie;
 pub mod epoll;
 pub mod fd;
+pub mod listen;
 pub mod opts;
 pub mod readiness;
 
