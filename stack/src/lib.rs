@@ -16,3 +16,4 @@ pub mod rng;
 pub mod socket;
 pub mod time;
 pub mod udp;
+pub mod wire;
