@@ -54,7 +54,8 @@ impl Script {
 /// Comments and blank lines attached to an item, so the printer can keep them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trivia {
-    /// The source had at least one blank line before the item (or its comments).
+    /// A blank line separates the item from what comes before it (its last
+    /// leading comment, or the previous item).
     pub blank_line_before: bool,
     /// Comments before the item, and comments inside a multi-line item.
     pub leading: Vec<Comment>,
@@ -66,6 +67,8 @@ pub struct Trivia {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Comment {
     pub text: String,
+    /// A blank line separates it from what comes before it.
+    pub blank_line_before: bool,
     pub span: Span,
 }
 
@@ -508,8 +511,9 @@ pub enum ExprKind {
     Symbol(Ident),
     /// `${NAME}`: a definition substituted by the interpreter.
     Substitution(Ident),
-    /// `"text"` (escapes resolved); `"text"...` sets `ellipsis`.
-    Str { value: String, ellipsis: bool },
+    /// `"text"` as bytes (escapes such as `\x63` resolved); `"text"...`
+    /// sets `ellipsis`.
+    Str { value: Vec<u8>, ellipsis: bool },
     /// `...`: the obvious value.
     Ellipsis,
     /// `[a, b]`.

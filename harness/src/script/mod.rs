@@ -5,6 +5,10 @@
 //! - [`span`]: source positions carried by every node.
 
 pub mod ast;
+pub mod diag;
+pub mod lexer;
+mod parser;
 pub mod span;
 
+pub use parser::parse;
 pub use span::Span;
