@@ -43,6 +43,7 @@ mod ip;
 mod ipv4;
 mod ipv6;
 mod ipv6_ext;
+mod quoted;
 mod tcp;
 mod tcp_flags;
 mod tcp_option;
@@ -60,6 +61,7 @@ pub use ip::{IpDatagram, IpRepr, UpperRepr};
 pub use ipv4::{Ipv4Options, Ipv4Packet, Ipv4Repr};
 pub use ipv6::{Ipv6Packet, Ipv6Repr};
 pub use ipv6_ext::{Ipv6ExtHeader, Ipv6ExtHeaders, Ipv6ExtIter, Ipv6Fragment};
+pub use quoted::QuotedDatagram;
 pub use tcp::{TcpPacket, TcpRepr};
 pub use tcp_flags::TcpFlags;
 pub use tcp_option::{
