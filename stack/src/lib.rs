@@ -12,8 +12,10 @@
 
 pub mod host;
 pub mod linux;
+pub mod profile;
 pub mod rng;
 pub mod socket;
+pub mod tcp;
 pub mod time;
 pub mod udp;
 pub mod wire;

@@ -1,0 +1,574 @@
+//! Tunables that differ between "what the RFCs say" ([`Profile::rfc`]) and
+//! "what Linux does by default" ([`Profile::linux`]).
+//!
+//! Every value a script can observe lives here, nowhere else. The Linux values
+//! are Linux 6.x defaults as documented (ip-sysctl.rst, tcp.7) and as the
+//! kernel source defines them; each one is marked `unverified` until the
+//! kernel target has measured it (DESIGN.md: "the Linux profile is learned by
+//! measuring the kernel").
+//!
+//! # Every difference between `linux` and `rfc`
+//!
+//! | field                       | linux                           | rfc                                   | source of the rfc value            |
+//! |-----------------------------|---------------------------------|---------------------------------------|------------------------------------|
+//! | `initial_window`            | 10 segments                     | RFC 5681 formula (2–4 segments)       | RFC 5681 §3.1, RFC 3390            |
+//! | `rto_min`                   | 200 ms                          | 1 s                                   | RFC 6298 §2.4                      |
+//! | `rto_max`                   | 120 s                           | 60 s                                  | RFC 6298 §2.5 ("at least 60 s")    |
+//! | `rto_formula`               | srtt + max(4·rttvar, rto_min)   | max(srtt + max(G, 4·rttvar), rto_min) | RFC 6298 §2.3                      |
+//! | `delayed_ack_min`           | 40 ms                           | 200 ms                                | RFC 9293 §3.8.6.3 (< 500 ms)       |
+//! | `delayed_ack_max`           | 200 ms                          | 200 ms (same)                         |                                    |
+//! | `quickack_segments`         | 16 (quick-ack mode at start)    | 0                                     | RFC 9293 §3.8.6.3 (no quick-ack)   |
+//! | `syn_retries`               | 6                               | 7 (R2 for SYN ≥ 3 min)                | RFC 9293 §3.8.3 (MUST-23)          |
+//! | `time_wait`                 | 60 s                            | 240 s (2·MSL, MSL = 2 min)            | RFC 9293 §3.4.2, glossary "MSL"    |
+//! | `syn_option_layout`         | Linux order (`mss,sackOK,TS,nop,wscale`) | each option NOP-aligned, MSS, WS, SACK-permitted, TS | RFC 7323 App. A |
+//! | `initial_rcv_window`        | round_down(65535, mss)          | whole receive buffer (capped 65535 on SYN) | RFC 7323 §2.2                  |
+//! | `wscale_from`               | `tcp_rmem[2]` (largest buffer)  | the socket's receive buffer           | RFC 7323 §2.2                      |
+//! | `nagle`                     | Minshall variant                | RFC 896 as in RFC 9293 §3.7.4         | RFC 9293 §3.7.4                    |
+//! | `challenge_ack`             | per-socket 1 / 500 ms           | 10 per 5 s                            | RFC 5961 §7 (suggested values)     |
+//! | `retries2` / `user_timeout` | 15 retransmissions              | R2 = 100 s                            | RFC 9293 §3.8.3 (R2 ≥ 100 s)       |
+//! | `time_wait_reopen`          | SYN with higher seq or newer TS | RFC 6191 (TS only)                    | RFC 6191 §2                        |
+//! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
+//!
+//! All other fields have the same value in both profiles. The test
+//! `profile::tests::differences_are_exactly_the_documented_ones` fails if a
+//! field changes in one profile without this table being updated.
+
+use core::fmt;
+
+use crate::time::Duration;
+
+/// Which family of rules produced a profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileKind {
+    Linux,
+    Rfc,
+}
+
+/// How the initial congestion window is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitialWindow {
+    /// A fixed number of segments of SMSS bytes (Linux `TCP_INIT_CWND`).
+    Segments(u32),
+    /// RFC 5681 §3.1: IW = 4·SMSS if SMSS ≤ 1095, 3·SMSS if ≤ 2190, else 2·SMSS.
+    Rfc5681,
+}
+
+/// How the retransmission timeout is computed from the RTT estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtoFormula {
+    /// RFC 6298 §2.3: RTO = max(SRTT + max(G, 4·RTTVAR), rto_min), capped at rto_max.
+    Rfc6298,
+    /// Linux: RTO = SRTT + max(4·RTTVAR, rto_min), capped at rto_max
+    /// (`tcp_set_rto`, the variance term is floored by `tcp_rto_min`).
+    Linux,
+}
+
+/// Order and padding of the options on a SYN or SYN-ACK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynOptionLayout {
+    /// Linux `tcp_options_write`: `mss, sackOK, TS` when timestamps are on
+    /// (SACK-permitted fills the TS option's two NOPs), otherwise
+    /// `mss, nop, nop, sackOK`, then `nop, wscale`.
+    Linux,
+    /// Each option aligned on 4 bytes with leading NOPs, in the order MSS,
+    /// window scale, SACK-permitted, timestamps (RFC 7323 Appendix A style).
+    Aligned,
+}
+
+/// How the window advertised on the SYN / SYN-ACK is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitialRcvWindow {
+    /// Linux `tcp_select_initial_window`: the receive space rounded down to a
+    /// multiple of the MSS, at most 65535.
+    LinuxRoundToMss,
+    /// The receive buffer, capped at 65535 (a SYN's window is never scaled).
+    WholeBuffer,
+}
+
+/// Which buffer size the window-scale shift is derived from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WscaleFrom {
+    /// The largest receive buffer the socket could grow to (`tcp_rmem[2]`).
+    MaxBuffer,
+    /// The socket's current receive buffer.
+    SocketBuffer,
+}
+
+/// The Nagle variant used to hold back small segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NagleVariant {
+    /// RFC 896 / RFC 9293 §3.7.4: no new small segment while any data is
+    /// unacknowledged.
+    Rfc896,
+    /// Minshall's variant (Linux `tcp_minshall_check`): no new small segment
+    /// while a previously sent *small* segment is unacknowledged.
+    Minshall,
+}
+
+/// Rate limit for RFC 5961 challenge ACKs and for ACKs to out-of-window segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChallengeAckLimit {
+    /// At most this many challenge ACKs...
+    pub count: u32,
+    /// ...per this interval.
+    pub per: Duration,
+}
+
+/// When a SYN that arrives for a connection in TIME-WAIT may open a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeWaitReopen {
+    /// Linux `tcp_timewait_state_process`: the SYN's sequence number is after
+    /// RCV.NXT, or its timestamp is newer than the last one seen.
+    SeqOrTimestamp,
+    /// RFC 6191 §2: only when both sides use timestamps and the SYN's TSval
+    /// is newer (or, without timestamps, when SEG.SEQ is after RCV.NXT).
+    Rfc6191,
+}
+
+/// Every tunable of the stack a script can observe. `Copy`: a connection
+/// keeps its own copy, fixed when it is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub kind: ProfileKind,
+
+    // -- sysctl-like switches (names as in net.ipv4.*) ---------------------
+    /// `net.ipv4.tcp_sack`: offer and accept SACK-permitted.
+    pub sack: bool,
+    /// `net.ipv4.tcp_timestamps`: offer and accept RFC 7323 timestamps.
+    pub timestamps: bool,
+    /// `net.ipv4.tcp_window_scaling`: offer and accept RFC 7323 window scale.
+    pub window_scaling: bool,
+    /// `net.ipv4.tcp_syn_retries`: SYN retransmissions before giving up.
+    pub syn_retries: u32,
+    /// `net.ipv4.tcp_synack_retries`: SYN-ACK retransmissions before giving up.
+    pub synack_retries: u32,
+    /// `net.ipv4.tcp_retries1`: retransmissions before "negative advice" (R1).
+    pub retries1: u32,
+    /// `net.ipv4.tcp_retries2`: retransmissions of data before the connection
+    /// is aborted with ETIMEDOUT (R2), when no user timeout is set.
+    pub retries2: u32,
+    /// R2 as a time (RFC 9293 §3.8.3); `None` = count `retries2` instead.
+    pub r2_time: Option<Duration>,
+    /// `net.ipv4.tcp_orphan_retries` (0 means 8, as in Linux).
+    pub orphan_retries: u32,
+    /// `net.ipv4.tcp_rmem`: min, default, max receive buffer (bytes).
+    pub rmem: [u32; 3],
+    /// `net.ipv4.tcp_wmem`: min, default, max send buffer (bytes).
+    pub wmem: [u32; 3],
+    /// `net.ipv4.tcp_adv_win_scale`: the share of the receive buffer offered
+    /// as window (1 = half; the rest is overhead).
+    pub adv_win_scale: i32,
+    /// `net.ipv4.tcp_syncookies`: 0 off, 1 when the SYN queue overflows, 2 always.
+    pub syncookies: u32,
+    /// `net.ipv4.tcp_ecn`: 0 off, 1 request and accept, 2 accept only.
+    pub ecn: u32,
+    /// `net.ipv4.tcp_min_rtt_wlen`: window of the min-RTT filter (seconds).
+    pub min_rtt_wlen: u32,
+    /// `net.ipv4.tcp_fin_timeout`: FIN-WAIT-2 lifetime of an orphaned socket.
+    pub fin_timeout: Duration,
+    /// `net.ipv4.tcp_keepalive_time` default for TCP_KEEPIDLE.
+    pub keepalive_time: Duration,
+    /// `net.ipv4.tcp_keepalive_intvl` default for TCP_KEEPINTVL.
+    pub keepalive_intvl: Duration,
+    /// `net.ipv4.tcp_keepalive_probes` default for TCP_KEEPCNT.
+    pub keepalive_probes: u32,
+    /// `net.ipv4.tcp_min_snd_mss`: floor of the peer's MSS we accept.
+    pub min_snd_mss: u16,
+    /// `net.ipv4.tcp_base_mss`-free: the MSS assumed when the peer sends none
+    /// (RFC 9293 §3.7.1 MUST-15: 536 for IPv4; 1220 for IPv6).
+    pub default_mss_v4: u16,
+    pub default_mss_v6: u16,
+    /// Link MTU the advertised MSS is derived from (MSS = MTU − 40 / − 60).
+    pub mtu: u16,
+    /// `net.core.somaxconn`: cap on the listen backlog.
+    pub somaxconn: u32,
+    /// `net.ipv4.tcp_max_syn_backlog`: SYN queue size cap.
+    pub max_syn_backlog: u32,
+    /// `net.ipv4.tcp_abort_on_overflow`: RST instead of dropping the final ACK
+    /// when the accept queue is full.
+    pub abort_on_overflow: bool,
+    /// `net.ipv4.tcp_invalid_ratelimit`: minimum gap between ACKs sent in
+    /// reply to out-of-window segments.
+    pub invalid_ratelimit: Duration,
+
+    // -- algorithm choices and constants ----------------------------------
+    pub initial_window: InitialWindow,
+    pub rto_initial: Duration,
+    pub rto_min: Duration,
+    pub rto_max: Duration,
+    pub rto_formula: RtoFormula,
+    /// Clock granularity G of RFC 6298 §2.
+    pub clock_granularity: Duration,
+    /// Delayed-ACK timeout when no RTT is known / its floor (Linux TCP_ATO_MIN).
+    pub delayed_ack_min: Duration,
+    /// Delayed-ACK timeout ceiling (Linux TCP_DELACK_MAX; RFC 9293 MUST-40: < 500 ms).
+    pub delayed_ack_max: Duration,
+    /// Segments ACKed immediately at connection start (Linux quick-ack mode).
+    pub quickack_segments: u32,
+    /// ACK at least every this many full-sized segments (RFC 9293 SHLD-19).
+    pub ack_every: u32,
+    /// TIME-WAIT length (2·MSL).
+    pub time_wait: Duration,
+    /// Timestamp clock: TSval ticks per second.
+    pub ts_hz: u32,
+    pub syn_option_layout: SynOptionLayout,
+    pub initial_rcv_window: InitialRcvWindow,
+    pub wscale_from: WscaleFrom,
+    pub nagle: NagleVariant,
+    pub challenge_ack: ChallengeAckLimit,
+    pub time_wait_reopen: TimeWaitReopen,
+    /// Duplicate ACKs that trigger fast retransmit (RFC 5681 §3.2).
+    pub dupack_threshold: u32,
+    /// Longest interval between zero-window probes.
+    pub persist_max: Duration,
+    /// Out-of-order segments kept per connection (bounded reassembly).
+    pub ooo_max_segments: usize,
+}
+
+/// A sysctl the profile does not know, or a value it cannot parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SysctlError {
+    /// No profile field corresponds to this name: report as "unsupported".
+    Unknown(String),
+    /// The name is known but the value does not parse or is out of range.
+    BadValue { name: String, value: String },
+}
+
+impl fmt::Display for SysctlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysctlError::Unknown(n) => write!(f, "unsupported sysctl {n}"),
+            SysctlError::BadValue { name, value } => {
+                write!(f, "bad value {value:?} for sysctl {name}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SysctlError {}
+
+impl Profile {
+    /// Linux 6.x defaults. Every value: unverified (not yet measured against
+    /// the kernel target).
+    pub const fn linux() -> Profile {
+        Profile {
+            kind: ProfileKind::Linux,
+            sack: true,                                            // unverified
+            timestamps: true,                                      // unverified
+            window_scaling: true,                                  // unverified
+            syn_retries: 6,                                        // unverified
+            synack_retries: 5,                                     // unverified
+            retries1: 3,                                           // unverified
+            retries2: 15,                                          // unverified
+            r2_time: None,                                         // unverified
+            orphan_retries: 0,                                     // unverified
+            rmem: [4096, 131_072, 6_291_456],                      // unverified
+            wmem: [4096, 16_384, 4_194_304],                       // unverified
+            adv_win_scale: 1,                                      // unverified
+            syncookies: 1,                                         // unverified
+            ecn: 2,                                                // unverified
+            min_rtt_wlen: 300,                                     // unverified
+            fin_timeout: Duration::from_secs(60),                  // unverified
+            keepalive_time: Duration::from_secs(7200),             // unverified
+            keepalive_intvl: Duration::from_secs(75),              // unverified
+            keepalive_probes: 9,                                   // unverified
+            min_snd_mss: 48,                                       // unverified
+            default_mss_v4: 536,                                   // unverified
+            default_mss_v6: 1220,                                  // unverified
+            mtu: 1500,                                             // unverified
+            somaxconn: 4096,                                       // unverified
+            max_syn_backlog: 128,                                  // unverified
+            abort_on_overflow: false,                              // unverified
+            invalid_ratelimit: Duration::from_millis(500),         // unverified
+            initial_window: InitialWindow::Segments(10),           // unverified
+            rto_initial: Duration::from_secs(1),                   // unverified
+            rto_min: Duration::from_millis(200),                   // unverified
+            rto_max: Duration::from_secs(120),                     // unverified
+            rto_formula: RtoFormula::Linux,                        // unverified
+            clock_granularity: Duration::from_millis(1),           // unverified
+            delayed_ack_min: Duration::from_millis(40),            // unverified
+            delayed_ack_max: Duration::from_millis(200),           // unverified
+            quickack_segments: 16,                                 // unverified
+            ack_every: 2,                                          // unverified
+            time_wait: Duration::from_secs(60),                    // unverified
+            ts_hz: 1000,                                           // unverified
+            syn_option_layout: SynOptionLayout::Linux,             // unverified
+            initial_rcv_window: InitialRcvWindow::LinuxRoundToMss, // unverified
+            wscale_from: WscaleFrom::MaxBuffer,                    // unverified
+            nagle: NagleVariant::Minshall,                         // unverified
+            challenge_ack: ChallengeAckLimit {
+                count: 1,                        // unverified
+                per: Duration::from_millis(500), // unverified
+            },
+            time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
+            dupack_threshold: 3,                              // unverified
+            persist_max: Duration::from_secs(120),            // unverified
+            ooo_max_segments: 64,
+        }
+    }
+
+    /// The RFCs' own defaults where they give one; where they leave a value
+    /// open, the Linux value (see the table in the module docs).
+    pub const fn rfc() -> Profile {
+        let l = Profile::linux();
+        Profile {
+            kind: ProfileKind::Rfc,
+            // RFC 5681 §3.1 / RFC 3390.
+            initial_window: InitialWindow::Rfc5681,
+            // RFC 6298 §2.4: "Whenever RTO is computed, if it is less than 1
+            // second, then the RTO SHOULD be rounded up to 1 second."
+            rto_min: Duration::from_secs(1),
+            // RFC 6298 §2.5: "A maximum value MAY be placed on RTO provided it
+            // is at least 60 seconds."
+            rto_max: Duration::from_secs(60),
+            rto_formula: RtoFormula::Rfc6298,
+            // RFC 9293 §3.8.6.3 (MUST-40): the delay must be less than 0.5 s;
+            // RFC 1122 used 200 ms as the common value.
+            delayed_ack_min: Duration::from_millis(200),
+            quickack_segments: 0,
+            // RFC 9293 §3.8.3 (MUST-23): R2 for a SYN at least 3 minutes:
+            // 1+2+4+8+16+32+64 s of backoff before the 7th retry's timeout.
+            syn_retries: 7,
+            // RFC 9293 §3.4.2 and glossary: MSL = 2 minutes, TIME-WAIT = 2·MSL.
+            time_wait: Duration::from_secs(240),
+            syn_option_layout: SynOptionLayout::Aligned,
+            initial_rcv_window: InitialRcvWindow::WholeBuffer,
+            wscale_from: WscaleFrom::SocketBuffer,
+            nagle: NagleVariant::Rfc896,
+            // RFC 5961 §7 suggests a configurable system-wide limit; 10 per 5 s.
+            challenge_ack: ChallengeAckLimit {
+                count: 10,
+                per: Duration::from_secs(5),
+            },
+            // RFC 9293 §3.8.3: R2 should correspond to at least 100 seconds.
+            r2_time: Some(Duration::from_secs(100)),
+            time_wait_reopen: TimeWaitReopen::Rfc6191,
+            ..l
+        }
+    }
+
+    /// Applies a sysctl by its name, `net.ipv4.tcp_sack` or
+    /// `net/ipv4/tcp_sack` (as written under /proc/sys). Values are decimal;
+    /// `tcp_rmem`/`tcp_wmem` take three whitespace-separated numbers.
+    pub fn set_sysctl(&mut self, name: &str, value: &str) -> Result<(), SysctlError> {
+        let key = name
+            .trim()
+            .trim_start_matches("/proc/sys/")
+            .replace('/', ".");
+        let bad = || SysctlError::BadValue {
+            name: name.to_string(),
+            value: value.to_string(),
+        };
+        let num = || value.trim().parse::<u64>().map_err(|_| bad());
+        let u32v = || num().and_then(|v| u32::try_from(v).map_err(|_| bad()));
+        let flag = || match num()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(bad()),
+        };
+        let triple = || -> Result<[u32; 3], SysctlError> {
+            let v: Vec<u32> = value
+                .split_whitespace()
+                .map(|p| p.parse::<u32>().map_err(|_| bad()))
+                .collect::<Result<_, _>>()?;
+            match v.as_slice() {
+                &[a, b, c] if a <= b && b <= c => Ok([a, b, c]),
+                _ => Err(bad()),
+            }
+        };
+        match key.as_str() {
+            "net.ipv4.tcp_sack" => self.sack = flag()?,
+            "net.ipv4.tcp_timestamps" => self.timestamps = num()? != 0,
+            "net.ipv4.tcp_window_scaling" => self.window_scaling = flag()?,
+            "net.ipv4.tcp_syn_retries" => self.syn_retries = bounded(u32v()?, 1, 127, bad)?,
+            "net.ipv4.tcp_synack_retries" => self.synack_retries = bounded(u32v()?, 0, 255, bad)?,
+            "net.ipv4.tcp_retries1" => self.retries1 = bounded(u32v()?, 0, 255, bad)?,
+            "net.ipv4.tcp_retries2" => self.retries2 = bounded(u32v()?, 0, 255, bad)?,
+            "net.ipv4.tcp_orphan_retries" => self.orphan_retries = u32v()?,
+            "net.ipv4.tcp_rmem" => self.rmem = triple()?,
+            "net.ipv4.tcp_wmem" => self.wmem = triple()?,
+            "net.ipv4.tcp_adv_win_scale" => {
+                let v: i32 = value.trim().parse().map_err(|_| bad())?;
+                self.adv_win_scale = bounded(v, -31, 31, bad)?;
+            }
+            "net.ipv4.tcp_syncookies" => self.syncookies = bounded(u32v()?, 0, 2, bad)?,
+            "net.ipv4.tcp_ecn" => self.ecn = bounded(u32v()?, 0, 2, bad)?,
+            "net.ipv4.tcp_min_rtt_wlen" => self.min_rtt_wlen = u32v()?,
+            "net.ipv4.tcp_fin_timeout" => self.fin_timeout = Duration::from_secs(num()?),
+            "net.ipv4.tcp_keepalive_time" => self.keepalive_time = Duration::from_secs(num()?),
+            "net.ipv4.tcp_keepalive_intvl" => self.keepalive_intvl = Duration::from_secs(num()?),
+            "net.ipv4.tcp_keepalive_probes" => self.keepalive_probes = u32v()?,
+            "net.ipv4.tcp_min_snd_mss" => {
+                self.min_snd_mss = bounded(u32v()?, 48, 65535, bad)? as u16;
+            }
+            "net.core.somaxconn" => self.somaxconn = u32v()?,
+            "net.ipv4.tcp_max_syn_backlog" => self.max_syn_backlog = u32v()?,
+            "net.ipv4.tcp_abort_on_overflow" => self.abort_on_overflow = flag()?,
+            "net.ipv4.tcp_invalid_ratelimit" => {
+                self.invalid_ratelimit = Duration::from_millis(num()?);
+            }
+            "net.ipv4.tcp_challenge_ack_limit" => {
+                // Linux: a global per-second budget.
+                self.challenge_ack = ChallengeAckLimit {
+                    count: u32v()?,
+                    per: Duration::from_secs(1),
+                };
+            }
+            _ => return Err(SysctlError::Unknown(name.to_string())),
+        }
+        Ok(())
+    }
+
+    /// MSS we advertise on a SYN for this address family (MTU minus the
+    /// minimal IP and TCP headers).
+    pub fn advertised_mss(&self, ipv6: bool) -> u16 {
+        let headers = if ipv6 { 60 } else { 40 };
+        self.mtu.saturating_sub(headers).max(self.min_snd_mss)
+    }
+
+    /// RFC 9293 §3.7.1 (MUST-15): the send MSS when the peer sent no MSS option.
+    pub fn default_mss(&self, ipv6: bool) -> u16 {
+        if ipv6 {
+            self.default_mss_v6
+        } else {
+            self.default_mss_v4
+        }
+    }
+}
+
+fn bounded<T: PartialOrd>(
+    v: T,
+    lo: T,
+    hi: T,
+    bad: impl Fn() -> SysctlError,
+) -> Result<T, SysctlError> {
+    if v < lo || v > hi { Err(bad()) } else { Ok(v) }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::linux()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Splits `Profile { a: 1, b: X { c: 2 } }` into its top-level
+    /// `name: value` parts.
+    fn top_level_fields(p: &Profile) -> Vec<(String, String)> {
+        let s = format!("{p:?}");
+        let body = s
+            .strip_prefix("Profile { ")
+            .and_then(|b| b.strip_suffix(" }"))
+            .expect("derived Debug shape");
+        let (mut depth, mut start, mut out) = (0i32, 0usize, Vec::new());
+        let mut push = |part: &str| {
+            let (n, v) = part.split_once(": ").expect("name: value");
+            out.push((n.trim().to_string(), v.to_string()));
+        };
+        for (i, c) in body.char_indices() {
+            match c {
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        push(&body[start..]);
+        out
+    }
+
+    fn differing_fields() -> Vec<String> {
+        let l = top_level_fields(&Profile::linux());
+        let r = top_level_fields(&Profile::rfc());
+        assert_eq!(l.len(), r.len());
+        l.iter()
+            .zip(&r)
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(a, _)| a.0.clone())
+            .collect()
+    }
+
+    #[test]
+    fn differences_are_exactly_the_documented_ones() {
+        let documented = [
+            "kind",
+            "syn_retries",
+            "r2_time",
+            "initial_window",
+            "rto_min",
+            "rto_max",
+            "rto_formula",
+            "delayed_ack_min",
+            "quickack_segments",
+            "time_wait",
+            "syn_option_layout",
+            "initial_rcv_window",
+            "wscale_from",
+            "nagle",
+            "challenge_ack",
+            "time_wait_reopen",
+        ];
+        let mut got = differing_fields();
+        got.sort();
+        let mut want: Vec<String> = documented.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "update the table in the profile module docs");
+    }
+
+    #[test]
+    fn sysctls_map_to_fields() {
+        let mut p = Profile::linux();
+        p.set_sysctl("net.ipv4.tcp_sack", "0").unwrap();
+        p.set_sysctl("net/ipv4/tcp_timestamps", "0").unwrap();
+        p.set_sysctl("/proc/sys/net/ipv4/tcp_window_scaling", "0")
+            .unwrap();
+        p.set_sysctl("net.ipv4.tcp_syn_retries", "2").unwrap();
+        p.set_sysctl("net.ipv4.tcp_rmem", "4096\t87380 6291456")
+            .unwrap();
+        p.set_sysctl("net.ipv4.tcp_syncookies", "2").unwrap();
+        assert!(!p.sack && !p.timestamps && !p.window_scaling);
+        assert_eq!(p.syn_retries, 2);
+        assert_eq!(p.rmem, [4096, 87380, 6_291_456]);
+        assert_eq!(p.syncookies, 2);
+    }
+
+    #[test]
+    fn bad_and_unknown_sysctls_are_errors_not_panics() {
+        let mut p = Profile::linux();
+        assert_eq!(
+            p.set_sysctl("net.ipv4.tcp_nonsense", "1"),
+            Err(SysctlError::Unknown("net.ipv4.tcp_nonsense".into()))
+        );
+        for (n, v) in [
+            ("net.ipv4.tcp_sack", "2"),
+            ("net.ipv4.tcp_sack", "yes"),
+            ("net.ipv4.tcp_rmem", "1 2"),
+            ("net.ipv4.tcp_rmem", "3 2 1"),
+            ("net.ipv4.tcp_syn_retries", "0"),
+            ("net.ipv4.tcp_syn_retries", "99999999999999999999"),
+            ("net.ipv4.tcp_adv_win_scale", "-99"),
+        ] {
+            assert!(
+                matches!(p.set_sysctl(n, v), Err(SysctlError::BadValue { .. })),
+                "{n}={v}"
+            );
+        }
+        assert_eq!(p, Profile::linux(), "a failed set changes nothing");
+    }
+
+    #[test]
+    fn mss_values_follow_the_address_family() {
+        let p = Profile::linux();
+        assert_eq!(p.advertised_mss(false), 1460);
+        assert_eq!(p.advertised_mss(true), 1440);
+        // RFC 9293 §3.7.1 (MUST-15)
+        assert_eq!(p.default_mss(false), 536);
+        assert_eq!(p.default_mss(true), 1220);
+    }
+}

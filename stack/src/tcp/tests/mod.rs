@@ -1,0 +1,1 @@
+//! State-organised tests of the TCP engine: one file per state.
