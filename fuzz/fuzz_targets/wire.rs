@@ -1,5 +1,3 @@
 #![no_main]
-//! Placeholder until the `wire` target lands.
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|_data: &[u8]| {});
+//! Wire codec: any bytes as Ethernet / IP / each header; parse, emit, re-parse.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| netdrill_stack::fuzzing::wire::run(data));

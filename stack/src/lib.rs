@@ -10,6 +10,8 @@
 //! `clippy.toml` beside this crate forbids clock, sleep and socket calls.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod host;
 pub mod linux;
 pub mod profile;
