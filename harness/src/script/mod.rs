@@ -1,14 +1,19 @@
-//! The packetdrill script language: spans, AST (and, being built: lexer,
-//! parser, canonical printer, diagnostics).
+//! The packetdrill script language.
 //!
-//! - [`ast`]: the syntax tree the interpreter walks.
-//! - [`span`]: source positions carried by every node.
+//! - [`parse`] turns text into an [`ast::Script`] or a list of
+//!   [`diag::Diagnostic`]s (each renders as `path:line:col: error: ...` with
+//!   the source line and a caret);
+//! - [`print`] writes a script in canonical form (`netdrill fmt`);
+//! - [`ast`] is the tree the interpreter walks; [`span`] positions in it.
 
 pub mod ast;
 pub mod diag;
 pub mod lexer;
 mod parser;
+pub mod printer;
 pub mod span;
 
+pub use diag::Diagnostic;
 pub use parser::parse;
+pub use printer::print;
 pub use span::Span;

@@ -7,6 +7,19 @@ use crate::script::ast::*;
 use crate::script::diag::Diagnostic;
 use crate::script::lexer::{Tok, unescape};
 
+/// Where an expression stands; it changes how a few tokens read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    /// Inside brackets or a call: anything goes.
+    Nested,
+    /// A syscall argument: `name=value` is not a field there, so that in
+    /// `f(a, B = 3` the missing `)` is reported where it is.
+    Arg,
+    /// The result: ends with its line; `NAME (note)` is a symbol and a note
+    /// (a call there is written `NAME(`); no fields.
+    Result,
+}
+
 impl Parser<'_> {
     /// `NAME(ARGS) = RESULT [ERRNO] [(note)]`; the end time was read already.
     pub(super) fn syscall(&mut self, end: Option<TimePoint>) -> PResult<Syscall> {
@@ -17,13 +30,16 @@ impl Parser<'_> {
         }
         let open = self.bump();
         let args = self
-            .expr_list(')', "the arguments")
+            .expr_list(')', "the arguments", Ctx::Arg)
             .map_err(|d| close_hint(d, open.span))?;
         if !self.at_punct('=') {
             return Err(self.expected("`=` and the expected result"));
         }
-        self.bump();
-        let result = self.expr(true)?;
+        let eq = self.bump();
+        if self.tok.line_start || self.tok.kind == Tok::Eof {
+            return Err(Diagnostic::new(eq.span, "expected the result after `=`"));
+        }
+        let result = self.expr(Ctx::Result)?;
         let same_line = |p: &Self| !p.tok.line_start && p.tok.kind != Tok::Eof;
         let errno = if self.tok.kind == Tok::Word && same_line(self) {
             Some(self.ident("an errno name")?)
@@ -60,13 +76,13 @@ impl Parser<'_> {
 
     /// Items up to `close` (already past the opener), separated by commas;
     /// a trailing comma is allowed.
-    fn expr_list(&mut self, close: char, what: &str) -> PResult<Vec<Expr>> {
+    fn expr_list(&mut self, close: char, what: &str, ctx: Ctx) -> PResult<Vec<Expr>> {
         let mut items = Vec::new();
         loop {
             if self.eat_punct(close) {
                 return Ok(items);
             }
-            items.push(self.expr(false)?);
+            items.push(self.expr(ctx)?);
             if self.eat_punct(close) {
                 return Ok(items);
             }
@@ -76,26 +92,25 @@ impl Parser<'_> {
         }
     }
 
-    /// An expression. In a result (`in_result`), `NAME (` is a note after a
-    /// symbol, not a call: a call there must be written `NAME(` .
-    pub(super) fn expr(&mut self, in_result: bool) -> PResult<Expr> {
-        self.binary(0, in_result)
+    /// An expression in context `ctx`.
+    fn expr(&mut self, ctx: Ctx) -> PResult<Expr> {
+        self.binary(0, ctx)
     }
 
     /// Precedence climbing over [`BinOp::precedence`]; all operators are
     /// left-associative.
-    fn binary(&mut self, min_prec: u8, in_result: bool) -> PResult<Expr> {
-        let mut lhs = self.unary(in_result)?;
+    fn binary(&mut self, min_prec: u8, ctx: Ctx) -> PResult<Expr> {
+        let mut lhs = self.unary(ctx)?;
         while let Some((op, len)) = self.binop() {
             // A result ends with its line: `+0` on the next line is the next event.
-            if op.precedence() < min_prec || (in_result && self.tok.line_start) {
+            if op.precedence() < min_prec || (ctx == Ctx::Result && self.tok.line_start) {
                 break;
             }
             for _ in 0..len {
                 self.bump();
             }
             self.enter()?;
-            let rhs = self.binary(op.precedence() + 1, in_result);
+            let rhs = self.binary(op.precedence() + 1, ctx);
             self.leave();
             let rhs = rhs?;
             let span = lhs.span.to(rhs.span);
@@ -137,7 +152,7 @@ impl Parser<'_> {
         Some((op, 1))
     }
 
-    fn unary(&mut self, in_result: bool) -> PResult<Expr> {
+    fn unary(&mut self, ctx: Ctx) -> PResult<Expr> {
         let op = match self.tok.kind {
             Tok::Punct('-') if self.lx.peek().kind == Tok::Int => {
                 let int = self.int("a number")?;
@@ -149,11 +164,11 @@ impl Parser<'_> {
             Tok::Punct('-') => UnOp::Neg,
             Tok::Punct('~') => UnOp::BitNot,
             Tok::Punct('!') => UnOp::Not,
-            _ => return self.primary(in_result),
+            _ => return self.primary(ctx),
         };
         let t = self.bump();
         self.enter()?;
-        let operand = self.unary(in_result);
+        let operand = self.unary(ctx);
         self.leave();
         let operand = operand?;
         let span = t.span.to(operand.span);
@@ -166,7 +181,7 @@ impl Parser<'_> {
         })
     }
 
-    fn primary(&mut self, in_result: bool) -> PResult<Expr> {
+    fn primary(&mut self, ctx: Ctx) -> PResult<Expr> {
         let t = self.tok;
         let kind = match t.kind {
             Tok::Int => ExprKind::Int(self.int("a number")?),
@@ -194,7 +209,7 @@ impl Parser<'_> {
             Tok::Punct('(') => {
                 self.bump();
                 self.enter()?;
-                let inner = self.expr(false);
+                let inner = self.expr(Ctx::Nested);
                 self.leave();
                 let mut inner = inner?;
                 self.expect_punct(')', "`)` to close the parenthesis")
@@ -202,7 +217,7 @@ impl Parser<'_> {
                 inner.span = t.span.to(self.last);
                 return Ok(inner);
             }
-            Tok::Word => return self.named(in_result),
+            Tok::Word => return self.named(ctx),
             Tok::Float => {
                 return Err(Diagnostic::new(
                     t.span,
@@ -229,15 +244,15 @@ impl Parser<'_> {
     ) -> PResult<ExprKind> {
         let open = self.bump();
         self.enter()?;
-        let items = self.expr_list(close, what);
+        let items = self.expr_list(close, what, Ctx::Nested);
         self.leave();
         Ok(make(items.map_err(|d| close_hint(d, open.span))?))
     }
 
     /// A symbol, a call `f(x)`, a field `name=value` or `name(len)=value`.
-    fn named(&mut self, in_result: bool) -> PResult<Expr> {
+    fn named(&mut self, ctx: Ctx) -> PResult<Expr> {
         let name = self.ident("a name")?;
-        if self.at_punct('=') && !in_result {
+        if self.at_punct('=') && ctx == Ctx::Nested {
             self.bump();
             let value = self.field_value()?;
             let span = name.span.to(value.span);
@@ -250,7 +265,7 @@ impl Parser<'_> {
                 span,
             });
         }
-        if !self.at_punct('(') || (in_result && self.tok.space_before) {
+        if !self.at_punct('(') || (ctx == Ctx::Result && self.tok.space_before) {
             let span = name.span;
             return Ok(Expr {
                 kind: ExprKind::Symbol(name),
@@ -259,10 +274,14 @@ impl Parser<'_> {
         }
         let open = self.bump();
         self.enter()?;
-        let args = self.expr_list(')', &format!("the arguments of `{}`", name.name));
+        let args = self.expr_list(
+            ')',
+            &format!("the arguments of `{}`", name.name),
+            Ctx::Nested,
+        );
         self.leave();
         let mut args = args.map_err(|d| close_hint(d, open.span))?;
-        if self.at_punct('=') && !in_result {
+        if self.at_punct('=') && ctx == Ctx::Nested {
             if args.len() != 1 {
                 return Err(Diagnostic::new(
                     open.span.to(self.last),
@@ -291,7 +310,7 @@ impl Parser<'_> {
 
     fn field_value(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let v = self.expr(false);
+        let v = self.expr(Ctx::Nested);
         self.leave();
         v
     }
