@@ -6,8 +6,12 @@
 //! - [`mapping`]: script numbering ↔ live numbering (ISN, ports, TS, fds).
 //! - [`code`]: the `%{ assert ... }%` evaluator.
 
+pub mod args;
+pub mod check;
 pub mod code;
 pub mod mapping;
+pub mod structs;
+pub mod syscall;
 pub mod timing;
 pub mod verdict;
 

@@ -23,6 +23,15 @@ pub fn symbol(name: &str) -> Option<i64> {
         .or_else(|| Errno::from_name(name).map(|e| i64::from(e.0)))
 }
 
+/// The first constant whose name starts with `prefix` and whose value is
+/// `value` (`("POLL", 4)` gives `POLLOUT`), for printing flag sets in diagnostics.
+pub fn symbol_name(prefix: &str, value: i64) -> Option<&'static str> {
+    consts::SYMBOLS
+        .iter()
+        .find(|(n, v)| *v == value && n.starts_with(prefix))
+        .map(|&(n, _)| n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
