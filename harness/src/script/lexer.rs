@@ -72,6 +72,9 @@ pub struct Lexer<'a> {
     /// Byte offset where the current line starts.
     line_start: usize,
     comments: Vec<Comment>,
+    /// The last column computed: (byte offset, its column from 0). Columns
+    /// are counted on from there, so a very long line costs linear time.
+    col_cache: (usize, usize),
 }
 
 impl<'a> Lexer<'a> {
@@ -83,6 +86,7 @@ impl<'a> Lexer<'a> {
             line: 1,
             line_start: 0,
             comments: Vec::new(),
+            col_cache: (0, 0),
         }
     }
 
@@ -109,25 +113,21 @@ impl<'a> Lexer<'a> {
         std::mem::take(&mut self.comments)
     }
 
-    /// A span for bytes `start..end`; `start` must be on the current line or
-    /// on the line starting at `line_start` with number `line`.
-    fn span_at(&self, start: usize, end: usize, line: u32, line_start: usize) -> Span {
-        let col = self
-            .src
-            .get(line_start..start)
-            .map_or(0, |s| s.chars().count())
-            + 1;
+    /// A span for bytes `start..end`, `start` being on the line that starts
+    /// at `line_start`, numbered `line`.
+    fn span_at(&mut self, start: usize, end: usize, line: u32, line_start: usize) -> Span {
+        let (from, base) = match self.col_cache {
+            (at, col) if at >= line_start && at <= start => (at, col),
+            _ => (line_start, 0),
+        };
+        let col = base + self.src.get(from..start).map_or(0, |s| s.chars().count());
+        self.col_cache = (start, col);
         Span {
             start: start as u32,
             end: end as u32,
             line,
-            col: col as u32,
+            col: col as u32 + 1,
         }
-    }
-
-    /// The empty span at the current position.
-    pub fn here(&self) -> Span {
-        self.span_at(self.pos, self.pos, self.line, self.line_start)
     }
 
     fn peek_byte(&self, ahead: usize) -> u8 {

@@ -3,11 +3,15 @@
 //! - [`parse`] turns text into an [`ast::Script`] or a list of
 //!   [`diag::Diagnostic`]s (each renders as `path:line:col: error: ...` with
 //!   the source line and a caret);
-//! - [`print`] writes a script in canonical form (`netdrill fmt`);
+//! - [`print`] writes a script in canonical form, [`format_source`] checks
+//!   that it round-trips (`netdrill fmt`);
+//! - [`files`] finds the `*.pkt` files under the paths a user names;
 //! - [`ast`] is the tree the interpreter walks; [`span`] positions in it.
 
 pub mod ast;
 pub mod diag;
+pub mod files;
+pub mod fuzzing;
 pub mod lexer;
 mod parser;
 pub mod printer;
@@ -15,5 +19,5 @@ pub mod span;
 
 pub use diag::Diagnostic;
 pub use parser::parse;
-pub use printer::print;
+pub use printer::{FormatError, format_source, print};
 pub use span::Span;

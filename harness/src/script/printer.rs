@@ -18,6 +18,31 @@ use std::fmt::Write as _;
 /// Lines longer than this are broken where the language allows.
 pub const WIDTH: usize = 100;
 
+/// Why a source has no canonical form.
+#[derive(Debug)]
+pub enum FormatError {
+    /// It does not parse.
+    Syntax(Vec<super::Diagnostic>),
+    /// Its canonical form would not parse back to the same script: a bug in
+    /// the printer, reported rather than risking the user's text.
+    NotRoundTrip,
+}
+
+/// The canonical form of `src`, checked: the printed text parses back to
+/// the same tree (spans aside), so writing it loses nothing.
+pub fn format_source(src: &str) -> Result<String, FormatError> {
+    let mut script = super::parse(src).map_err(FormatError::Syntax)?;
+    let text = print(&script);
+    let mut again = super::parse(&text).map_err(|_| FormatError::NotRoundTrip)?;
+    script.clear_spans();
+    again.clear_spans();
+    if script == again {
+        Ok(text)
+    } else {
+        Err(FormatError::NotRoundTrip)
+    }
+}
+
 /// The canonical text of a script.
 pub fn print(script: &Script) -> String {
     let mut p = Printer {
@@ -358,8 +383,13 @@ fn list_broken(out: &mut String, open: char, close: char, items: &[Expr], after:
         let follow = if last { 1 + after } else { 1 };
         if i > 0 {
             out.push(',');
-            let width = expr_text(item).chars().count();
-            if one_per_line || column(out) + 1 + width + follow > WIDTH {
+            let width = expr_text(item).chars().count() + follow;
+            let fits_here = column(out) + 1 + width <= WIDTH;
+            let fits_below = indent + width <= WIDTH;
+            // An item too long for any line is broken where it stands,
+            // unless that is far to the right.
+            let break_here = !fits_below && column(out) < WIDTH / 2;
+            if one_per_line || !(fits_here || break_here) {
                 out.push('\n');
                 out.extend(std::iter::repeat_n(' ', indent));
             } else {
@@ -484,7 +514,12 @@ fn expr_flat(out: &mut String, e: &Expr) {
         }
         ExprKind::Unary { op, operand: inner } => {
             out.push_str(op.as_str());
-            let wrap = matches!(inner.kind, ExprKind::Binary { .. });
+            // `-(5)` is not `-5` (which reads as the literal -5).
+            let wrap = match &inner.kind {
+                ExprKind::Binary { .. } => true,
+                ExprKind::Int(i) => *op == UnOp::Neg && i.value >= 0 && !i.text.starts_with('-'),
+                _ => false,
+            };
             if wrap {
                 out.push('(');
             }
@@ -543,4 +578,118 @@ fn string_into(out: &mut String, bytes: &[u8]) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::parse;
+
+    fn fmt(src: &str) -> String {
+        match format_source(src) {
+            Ok(t) => t,
+            Err(e) => panic!("{src}: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn canonical_layout() {
+        let cases = [
+            // Times right-aligned in five columns, single spaces inside lines.
+            (
+                "0   socket(...,SOCK_STREAM,IPPROTO_TCP)=3\n",
+                "    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+            ),
+            (
+                "+.1\t<  S  0:0(0)   win 1 < mss 1460 , nop >\n",
+                "  +.1 < S 0:0(0) win 1 <mss 1460,nop>\n",
+            ),
+            (
+                "+0...0.2 read(3,...,1)=1\n",
+                "   +0 ...0.2 read(3, ..., 1) = 1\n",
+            ),
+            (
+                "1~+2.5 > [ect0](tos 0x2) P. 1:2(1) ack 1\n",
+                "1~+2.5 > [ect0] (tos 0x2) P. 1:2(1) ack 1\n",
+            ),
+            (
+                "+0 fcntl(3,F_GETFL)=0x2 (flags  O_RDWR )\n",
+                "   +0 fcntl(3, F_GETFL) = 0x2 (flags  O_RDWR)\n",
+            ),
+            (
+                "-D  A=1\n--x\n`a`\n0 `b`\n`c`\n",
+                "--define=A=1\n--x\n`a`\n    0 `b`\n`c`\n",
+            ),
+            (
+                "* < icmp unreachable  port [ udp (10) ]\n",
+                "    * < icmp unreachable port [udp (10)]\n",
+            ),
+            (
+                "0 f(a | (b | c), (a | b) | c, -(5), - 5, -(-5)) = 0\n",
+                "    0 f(a|(b|c), a|b|c, -(5), -5, --5) = 0\n",
+            ),
+            (
+                "0 write(3, \"a\\\"b\\\\\\x00\\xff\\n\"..., 5) = 5\n",
+                "    0 write(3, \"a\\\"b\\\\\\x00\\xff\\n\"..., 5) = 5\n",
+            ),
+            (
+                "\n\n// c\n\n\n0 close(3) = 0   // t\n\n\n",
+                "// c\n\n    0 close(3) = 0 // t\n",
+            ),
+        ];
+        for (src, want) in cases {
+            assert_eq!(fmt(src), want, "{src:?}");
+            assert_eq!(fmt(want), want, "not a fixed point: {want:?}");
+        }
+    }
+
+    #[test]
+    fn long_calls_break_at_commas_aligned_under_their_bracket() {
+        let src = "+0 recvmsg(3, {msg_name(...)=..., msg_iov(1)=[{..., 1000}], msg_flags=0, \
+                   msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=9000}]}, 0) = 1000\n";
+        let want = "   +0 recvmsg(3, {msg_name(...)=...,\n\
+                    \x20                 msg_iov(1)=[{..., 1000}],\n\
+                    \x20                 msg_flags=0,\n\
+                    \x20                 msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ, cmsg_data=9000}]},\n\
+                    \x20             0) = 1000\n";
+        assert_eq!(fmt(src), want);
+        for line in fmt(src).lines() {
+            assert!(line.chars().count() <= WIDTH, "{line}");
+        }
+        // A long flag list breaks after `|`.
+        let flags: Vec<String> = (0..12)
+            .map(|i| format!("SOME_LONG_FLAG_NAME_{i}"))
+            .collect();
+        let src = format!(
+            "+0 setsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [{}], 4) = 0\n",
+            flags.join(" | ")
+        );
+        let out = fmt(&src);
+        assert!(out.lines().count() > 2, "{out}");
+        assert!(out.lines().all(|l| l.chars().count() <= WIDTH), "{out}");
+        let second = out.lines().nth(1).unwrap_or("");
+        assert!(second.trim_start().starts_with("SOME_LONG_FLAG_NAME_2|"), "{out}");
+    }
+
+    #[test]
+    fn every_packet_form_prints_back() {
+        let src = "\
++0 < IPV4 192.0.2.1 > 192.168.0.1: gre flags 0x2000 key 5: mpls (label 1, tc 2, [S], ttl 3): [ce] . 1:1(0) ack 1 win 1
++0 > IPV6 2001:DB8::1 > fd3d::1: (flowlabel 0x1, ttl 3) [x] F. 1:1(0) ack 2 urg 0 <...>
++0 < S 0:0(0) win 1 <eol,sack 1:2 3:4,TS val 1 ecr 0,FO,FO abc1,FOEXP TFO_COOKIE,md5 00ff,exp 1:2 x>
++0 > icmp 3 4 mtu 1400 [S. 0:0(0) ack 1]
++0 < icmpv6 packet_too_big mtu 1280 [1:1001(1000)]
+";
+        let out = fmt(src);
+        assert!(
+            out.contains("IPV6 2001:db8::1 > fd3d::1: (flowlabel 0x1, ttl 3) [x] F."),
+            "{out}"
+        );
+        assert!(
+            out.contains("mpls (label 1, tc 2, [S], ttl 3): [ce] ."),
+            "{out}"
+        );
+        let script = parse(&out).unwrap();
+        assert_eq!(script.events.len(), 5);
+    }
 }

@@ -26,7 +26,13 @@ impl Parser<'_> {
         let name = self.ident("a system call name")?;
         let first = end.as_ref().map_or(name.span, |e| e.at.span);
         if !self.at_punct('(') {
-            return Err(self.expected(&format!("`(` after the system call name `{}`", name.name)));
+            let d = self.expected(&format!("`(` after the system call name `{}`", name.name));
+            let flags = name.name.bytes().all(|b| b"FSRPUEWCAN".contains(&b));
+            return Err(if flags && self.tok.kind == Tok::Int {
+                d.with_help("a packet starts with `<` (inbound) or `>` (outbound)")
+            } else {
+                d
+            });
         }
         let open = self.bump();
         let args = self

@@ -124,9 +124,24 @@ impl<'a> Parser<'a> {
     }
 
     /// An error at the current token: "expected WHAT, found X".
+    ///
+    /// When the current token starts a line like an event does, the line
+    /// ended too early: the error points just after the last token instead.
     fn expected(&self, what: &str) -> Diagnostic {
         if let Tok::Unterminated(which) = self.tok.kind {
             return self.unterminated(which);
+        }
+        if self.tok.line_start && starts_event(self.tok) && self.last.end > 0 {
+            let text = self.last.text(self.src());
+            if !text.contains('\n') {
+                let end = Span {
+                    start: self.last.end,
+                    end: self.last.end,
+                    line: self.last.line,
+                    col: self.last.col + text.chars().count() as u32,
+                };
+                return Diagnostic::new(end, format!("expected {what}, found the end of the line"));
+            }
         }
         Diagnostic::new(
             self.tok.span,
@@ -240,17 +255,8 @@ impl<'a> Parser<'a> {
         self.depth = 0;
         loop {
             let t = self.tok;
-            let starts_event = matches!(
-                t.kind,
-                Tok::Int
-                    | Tok::Float
-                    | Tok::Punct('+')
-                    | Tok::Punct('*')
-                    | Tok::Command
-                    | Tok::Code
-            );
             if t.kind == Tok::Eof
-                || (t.line_start && starts_event && t.span.start > self.last.start)
+                || (t.line_start && starts_event(t) && t.span.start > self.last.start)
             {
                 return;
             }
@@ -445,10 +451,17 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        if !matches!(self.tok.kind, Tok::Int | Tok::Float)
-            || plus.is_some_and(|_| self.tok.space_before)
-        {
+        if !matches!(self.tok.kind, Tok::Int | Tok::Float) {
             return Err(self.expected(what));
+        }
+        if let Some(p) = plus
+            && self.tok.space_before
+        {
+            let span = p.span.to(self.tok.span);
+            return Err(Diagnostic::new(
+                span,
+                "no space may come between `+` and the time",
+            ));
         }
         let t = self.bump();
         let text = self.text(t);
@@ -464,6 +477,14 @@ impl<'a> Parser<'a> {
             },
         })
     }
+}
+
+/// Whether a token at the start of a line would start an event.
+fn starts_event(t: Token) -> bool {
+    matches!(
+        t.kind,
+        Tok::Int | Tok::Float | Tok::Punct('+') | Tok::Punct('*') | Tok::Command | Tok::Code
+    )
 }
 
 /// Seconds as written (`1`, `0.25`, `.1`, `2.`) in µs, rounded to nearest;

@@ -618,7 +618,7 @@ fn errors_point_at_the_token() {
             2,
             1,
         ),
-        ("+ 0 close(3) = 0\n", "expected a time, found `0`", 1, 3),
+        ("+ 0 close(3) = 0\n", "no space may come between `+` and the time", 1, 1),
         (
             "0 < S 0:0 win 1\n",
             "expected `(` and the payload length, found `win`",
