@@ -21,12 +21,13 @@
 //! | `syn_retries`               | 6                               | 7 (R2 for SYN ≥ 3 min)                | RFC 9293 §3.8.3 (MUST-23)          |
 //! | `time_wait`                 | 60 s                            | 240 s (2·MSL, MSL = 2 min)            | RFC 9293 §3.4.2, glossary "MSL"    |
 //! | `syn_option_layout`         | Linux order (`mss,sackOK,TS,nop,wscale`) | each option NOP-aligned, MSS, WS, SACK-permitted, TS | RFC 7323 App. A |
-//! | `initial_rcv_window`        | round_down(65535, mss)          | whole receive buffer (capped 65535 on SYN) | RFC 7323 §2.2                  |
+//! | `initial_rcv_window`        | receive space rounded down to a multiple of the MSS | the whole receive space (capped at 65535 on the SYN itself) | RFC 7323 §2.2                  |
 //! | `wscale_from`               | `tcp_rmem[2]` (largest buffer)  | the socket's receive buffer           | RFC 7323 §2.2                      |
 //! | `nagle`                     | Minshall variant                | RFC 896 as in RFC 9293 §3.7.4         | RFC 9293 §3.7.4                    |
 //! | `challenge_ack`             | per-socket 1 / 500 ms           | 10 per 5 s                            | RFC 5961 §7 (suggested values)     |
 //! | `retries2` / `user_timeout` | 15 retransmissions              | R2 = 100 s                            | RFC 9293 §3.8.3 (R2 ≥ 100 s)       |
 //! | `time_wait_reopen`          | SYN with higher seq or newer TS | RFC 6191 (TS only)                    | RFC 6191 §2                        |
+//! | `abort_rst_ack`             | RST of ABORT/close carries ACK  | `<SEQ=SND.NXT><CTL=RST>`              | RFC 9293 §3.10.5                   |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
 //! All other fields have the same value in both profiles. The test
@@ -221,6 +222,9 @@ pub struct Profile {
     pub dupack_threshold: u32,
     /// Longest interval between zero-window probes.
     pub persist_max: Duration,
+    /// The RST sent by ABORT (and close with unread data) also carries ACK
+    /// (Linux `tcp_send_active_reset`); RFC 9293 §3.10.5 sends a bare RST.
+    pub abort_rst_ack: bool,
     /// Out-of-order segments kept per connection (bounded reassembly).
     pub ooo_max_segments: usize,
 }
@@ -303,6 +307,7 @@ impl Profile {
             time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
             dupack_threshold: 3,                              // unverified
             persist_max: Duration::from_secs(120),            // unverified
+            abort_rst_ack: true,                              // unverified
             ooo_max_segments: 64,
         }
     }
@@ -343,6 +348,8 @@ impl Profile {
             // RFC 9293 §3.8.3: R2 should correspond to at least 100 seconds.
             r2_time: Some(Duration::from_secs(100)),
             time_wait_reopen: TimeWaitReopen::Rfc6191,
+            // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
+            abort_rst_ack: false,
             ..l
         }
     }
@@ -513,6 +520,7 @@ mod tests {
             "nagle",
             "challenge_ack",
             "time_wait_reopen",
+            "abort_rst_ack",
         ];
         let mut got = differing_fields();
         got.sort();

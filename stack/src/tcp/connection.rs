@@ -98,6 +98,9 @@ pub(crate) struct Stats {
     pub bytes_acked: u64,
     pub bytes_received: u64,
     pub total_retrans: u32,
+    /// Sequence space acknowledged so far (SYN and FIN included), a 64-bit
+    /// offset that does not wrap: what congestion control counts in.
+    pub seq_acked: u64,
     pub rcv_ooopack: u32,
     pub last_data_sent: Instant,
     pub last_data_recv: Instant,
@@ -162,7 +165,6 @@ pub struct Connection {
     /// is not yet acknowledged (Minshall's Nagle check).
     pub(crate) snd_sml: SeqNumber,
     pub(crate) stats: Stats,
-    pub(crate) created: Instant,
 }
 
 impl Connection {
@@ -211,7 +213,6 @@ impl Connection {
             last_recv: now,
             snd_sml: open.iss,
             stats: Stats::default(),
-            created: now,
         }
     }
 

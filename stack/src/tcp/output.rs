@@ -1,15 +1,398 @@
-//! What to send.
+//! What to send, and when: the SYN and SYN-ACK, data within
+//! min(cwnd, SND.WND) under Nagle (RFC 9293 §3.7.4), TCP_NODELAY, TCP_CORK
+//! and sender SWS avoidance (§3.8.6.2.1), the FIN, probes, and ACKs carrying
+//! the receive window (§3.8.6.2.2) with timestamps and SACK blocks.
 
+use crate::profile::{InitialRcvWindow, NagleVariant};
 use crate::time::Instant;
 
-use super::{Connection, Segment};
+use super::Connection;
+use super::options::{segment_options, syn_options};
+use super::segment::{Flags, Segment};
+use super::seq::SeqNumber;
+use super::state::State;
+use super::timer::TimerKind;
 
 impl Connection {
-    /// The next segment to emit at `now`, in live numbering, or `None`.
+    /// The next segment to emit at `now`, in live numbering, or `None` when
+    /// there is nothing to send. Runs due timers first. Call it until it
+    /// returns `None`.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Segment> {
         self.on_timer(now);
-        self.ctl.pop_front()
+        if let Some(rst) = self.ctl.pop_front() {
+            self.stats.segs_out += 1;
+            return Some(rst);
+        }
+        let seg = match self.state {
+            State::Closed | State::Listen => None,
+            State::SynSent | State::SynReceived if self.syn_pending => Some(self.syn_segment(now)),
+            State::SynSent => None,
+            State::SynReceived => self.ack_if_due(now),
+            _ => self.next_segment(now),
+        }?;
+        self.stats.segs_out += 1;
+        Some(seg)
     }
 
-    pub(crate) fn init_rcv_window(&mut self) {}
+    /// The receive space the buffer allows (Linux `tcp_win_from_space` with
+    /// `tcp_adv_win_scale`: part of the buffer is kept for overhead).
+    pub(crate) fn rcv_space_full(&self) -> u32 {
+        let space = self.rcvbuf_cap;
+        let scale = self.profile.adv_win_scale;
+        if scale > 0 {
+            space - (space >> scale.min(31))
+        } else {
+            space >> (-scale).min(31)
+        }
+    }
+
+    /// Chooses the window offered on our SYN or SYN-ACK.
+    pub(crate) fn init_rcv_window(&mut self) {
+        let full = self.rcv_space_full();
+        // Linux quantizes with the MSS it will receive: the advertised MSS on
+        // an active open, less the timestamps when they are negotiated.
+        let mss = if self.passive {
+            self.opts.rcv_mss()
+        } else {
+            u32::from(self.opts.adv_mss)
+        };
+        let wnd = match self.profile.initial_rcv_window {
+            InitialRcvWindow::LinuxRoundToMss if full > mss => full - full % mss,
+            InitialRcvWindow::LinuxRoundToMss | InitialRcvWindow::WholeBuffer => full,
+        };
+        self.tcb.rcv_wnd = wnd;
+        self.rcv_ssthresh = match self.profile.initial_rcv_window {
+            InitialRcvWindow::LinuxRoundToMss => wnd,
+            InitialRcvWindow::WholeBuffer => full,
+        };
+        self.tcb.rcv_adv = self.tcb.rcv_nxt + wnd;
+    }
+
+    /// The SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first transmission or
+    /// retransmission (RFC 9293 §3.10.1, §3.10.7.2, §3.10.7.3).
+    fn syn_segment(&mut self, now: Instant) -> Segment {
+        self.syn_pending = false;
+        let iss = self.tcb.iss;
+        let retransmission = self.tcb.snd_max.gt(iss);
+        let p = self.profile;
+        let tsval = self.opts.tsval(&p, now);
+        let (flags, options) = if self.state == State::SynSent {
+            let o = syn_options(
+                p.syn_option_layout,
+                self.opts.adv_mss,
+                p.window_scaling.then_some(self.opts.rcv_wscale),
+                p.sack,
+                p.timestamps.then_some((tsval, 0)),
+            );
+            (Flags::SYN, o)
+        } else {
+            // Only the options the peer offered (RFC 7323 §1.3, RFC 2018 §2).
+            let o = syn_options(
+                p.syn_option_layout,
+                self.opts.adv_mss,
+                self.opts.wscale_ok.then_some(self.opts.rcv_wscale),
+                self.opts.sack_ok,
+                self.opts.ts_ok.then_some((tsval, self.opts.ts_recent)),
+            );
+            (Flags::SYN | Flags::ACK, o)
+        };
+        let mut seg = self.header(iss, flags);
+        // RFC 7323 §2.2: "The window field in a segment where the SYN bit is
+        // set (i.e., a <SYN> or <SYN,ACK>) MUST NOT be scaled."
+        seg.window = self.tcb.rcv_wnd.min(65535) as u16;
+        seg.options = options;
+        if flags.ack() {
+            self.ack_sent(&seg);
+        }
+        self.tcb.snd_nxt = iss + 1;
+        self.tcb.snd_max = self.tcb.snd_max.max(iss + 1);
+        if retransmission {
+            self.stats.total_retrans += 1;
+            // Karn (RFC 9293 §3.8.1 MUST-18): no sample from a retransmission.
+            self.rtt_timed = None;
+        } else {
+            self.rtt_timed = Some((iss + 1, now));
+        }
+        self.timers
+            .set_if_unset(TimerKind::Retransmit, now + self.rtt.rto());
+        seg
+    }
+
+    /// A bare header from us to the peer: ports, SEQ, ACK = RCV.NXT when
+    /// `flags` has ACK.
+    fn header(&self, seq: SeqNumber, flags: Flags) -> Segment {
+        Segment {
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq,
+            ack: if flags.ack() {
+                self.tcb.rcv_nxt
+            } else {
+                SeqNumber(0)
+            },
+            flags,
+            ..Segment::default()
+        }
+    }
+
+    /// Fills the window field and options of a non-SYN segment and records
+    /// that an ACK went out.
+    fn finish(&mut self, now: Instant, seg: &mut Segment) {
+        seg.window = self.advertise_window();
+        let ts = self
+            .opts
+            .ts_ok
+            .then(|| (self.opts.tsval(&self.profile, now), self.opts.ts_recent));
+        let sack = if self.opts.sack_ok {
+            self.ooo.sack_blocks()
+        } else {
+            Vec::new()
+        };
+        seg.options = segment_options(ts, &sack);
+        self.ack_sent(seg);
+    }
+
+    /// Bookkeeping after a segment carrying ACK = RCV.NXT leaves.
+    fn ack_sent(&mut self, seg: &Segment) {
+        self.ack.now = false;
+        self.ack.window_update = false;
+        self.ack.rcv_wup = seg.ack;
+        self.opts.last_ack_sent = seg.ack;
+        self.timers.clear(TimerKind::DelayedAck);
+    }
+
+    /// The window field for a non-SYN segment; updates RCV.WND and the
+    /// advertised right edge.
+    ///
+    /// RFC 9293 §3.10.7.4 seventh step: "The total of RCV.NXT and RCV.WND
+    /// should not be reduced" — a smaller offer keeps the old right edge,
+    /// rounded up to the scale unit (as Linux does). RFC 9293 §3.8.6.2.2
+    /// (MUST-39, receiver SWS avoidance): the right edge only advances by at
+    /// least min(RCV.BUFF/2, Eff.rcv.MSS).
+    pub(crate) fn advertise_window(&mut self) -> u16 {
+        let ws = u32::from(self.opts.rcv_wscale);
+        let unit = 1u32 << ws;
+        let full = self.rcv_space_full();
+        let buffered = (self.rcvbuf.len() + self.ooo.bytes()) as u32;
+        let max_wnd = 65535u32 << ws;
+        let free = full
+            .saturating_sub(buffered)
+            .min(self.rcv_ssthresh)
+            .min(max_wnd);
+        let free = free - free % unit;
+        let cur = self.tcb.rcv_window();
+        let sws_step = (full / 2).min(self.opts.rcv_mss()).max(1);
+        let wnd = if free <= cur || free - cur < sws_step {
+            cur.div_ceil(unit).saturating_mul(unit).min(max_wnd)
+        } else {
+            free
+        };
+        self.tcb.rcv_wnd = wnd;
+        self.tcb.rcv_adv = self.tcb.rcv_nxt + wnd;
+        (wnd >> ws).min(65535) as u16
+    }
+
+    /// The window we would advertise now, without committing to it.
+    pub(crate) fn window_would_open(&self) -> bool {
+        let full = self.rcv_space_full();
+        let buffered = (self.rcvbuf.len() + self.ooo.bytes()) as u32;
+        let free = full.saturating_sub(buffered).min(self.rcv_ssthresh);
+        let cur = self.tcb.rcv_window();
+        // RFC 9293 §3.8.6.2.2: update when the window can grow by
+        // min(RCV.BUFF/2, Eff.rcv.MSS)... and Linux's "at least doubled" test
+        // for a small window (tcp_cleanup_rbuf).
+        let step = (full / 2).min(self.opts.rcv_mss()).max(1);
+        free > cur && free - cur >= step && (cur < step || free >= 2 * cur)
+    }
+
+    /// In SYN-RECEIVED: an ACK (e.g. for an unacceptable segment) if one is due.
+    fn ack_if_due(&mut self, now: Instant) -> Option<Segment> {
+        if self.ack.now {
+            return Some(self.pure_ack(now));
+        }
+        None
+    }
+
+    fn next_segment(&mut self, now: Instant) -> Option<Segment> {
+        if self.retransmit_head {
+            self.retransmit_head = false;
+            if let Some(seg) = self.retransmit_una(now) {
+                return Some(seg);
+            }
+        }
+        if let Some(seg) = self.send_new(now) {
+            return Some(seg);
+        }
+        if self.probe_pending {
+            self.probe_pending = false;
+            return Some(self.probe(now));
+        }
+        if self.ack.now || self.ack.window_update {
+            return Some(self.pure_ack(now));
+        }
+        None
+    }
+
+    /// RFC 5681 §3.2 step 2 / RFC 6582 partial ACK: resend the segment at
+    /// SND.UNA, without moving SND.NXT.
+    fn retransmit_una(&mut self, now: Instant) -> Option<Segment> {
+        let una = self.tcb.snd_una;
+        let mss = self.opts.eff_snd_mss(&self.profile) as usize;
+        let len = (self.sndbuf.available_from(una) as usize).min(mss);
+        let fin = self.sndbuf.fin_seq() == Some(una + len as u32)
+            && self.tcb.snd_max.gt(una + len as u32);
+        if len == 0 && !fin {
+            return None;
+        }
+        Some(self.data_segment(now, una, len, fin))
+    }
+
+    /// New data (or go-back-N retransmission after a timeout) from SND.NXT.
+    fn send_new(&mut self, now: Instant) -> Option<Segment> {
+        let seq = self.tcb.snd_nxt;
+        let mss = self.opts.eff_snd_mss(&self.profile);
+        let avail = self.sndbuf.available_from(seq);
+        let fin_at = self.sndbuf.fin_seq();
+        let wnd_edge = self.tcb.snd_una + self.tcb.snd_wnd.min(self.cc.cwnd());
+        let usable = if wnd_edge.gt(seq) { wnd_edge - seq } else { 0 };
+        let len = avail.min(mss).min(usable);
+        let ends_queue = len == avail;
+        let fin = ends_queue && fin_at == Some(seq + len) && usable > len;
+        if len == 0 {
+            if fin {
+                return Some(self.data_segment(now, seq, 0, true));
+            }
+            self.arm_persist_if_stalled(now, avail);
+            return None;
+        }
+        let retransmission = seq.lt(self.tcb.snd_max);
+        if !retransmission && len < mss && !fin {
+            // TCP_CORK: only full segments until uncorked or closed.
+            if self.sockopts.cork {
+                return None;
+            }
+            // RFC 9293 §3.8.6.2.1 (MUST-38): a segment cut short by the
+            // window goes out only if it is at least half the largest window
+            // the peer has offered.
+            if !ends_queue && len < self.tcb.max_snd_wnd / 2 {
+                self.arm_persist_if_stalled(now, avail);
+                return None;
+            }
+            // RFC 9293 §3.7.4 (SHLD-7): Nagle, unless TCP_NODELAY.
+            if ends_queue && !self.sockopts.nodelay && self.nagle_holds() {
+                return None;
+            }
+        }
+        Some(self.data_segment(now, seq, len as usize, fin))
+    }
+
+    /// Whether Nagle's algorithm holds back a small segment now.
+    fn nagle_holds(&self) -> bool {
+        let una = self.tcb.snd_una;
+        match self.profile.nagle {
+            // RFC 896: no small segment while anything is unacknowledged.
+            NagleVariant::Rfc896 => self.tcb.snd_max.gt(una),
+            // Minshall: while a small segment is unacknowledged.
+            NagleVariant::Minshall => self.snd_sml.gt(una) && self.snd_sml.le(self.tcb.snd_max),
+        }
+    }
+
+    /// RFC 9293 §3.8.6.1 (MUST-36): with data waiting, nothing in flight and
+    /// no usable window, the persist timer makes sure a probe goes out.
+    fn arm_persist_if_stalled(&mut self, now: Instant, avail: u32) {
+        let nothing_in_flight = self.tcb.snd_max == self.tcb.snd_una;
+        if (avail > 0 || self.sndbuf.fin_queued())
+            && nothing_in_flight
+            && !self.timers.is_set(TimerKind::Retransmit)
+        {
+            let at = now + self.persist_interval();
+            self.timers.set_if_unset(TimerKind::Persist, at);
+        }
+    }
+
+    /// A segment of `len` bytes from `seq` (plus FIN), first transmission or
+    /// not. RFC 9293 §3.9.1.2 (MUST-61): PSH on the segment that empties the
+    /// send buffer.
+    fn data_segment(&mut self, now: Instant, seq: SeqNumber, len: usize, fin: bool) -> Segment {
+        let mut flags = Flags::ACK;
+        if fin {
+            flags |= Flags::FIN;
+        }
+        let end = seq + len as u32;
+        if len > 0 && end == self.sndbuf.end() {
+            flags |= Flags::PSH;
+        }
+        let mut seg = self.header(seq, flags);
+        self.sndbuf.copy_out(seq, len, &mut seg.payload);
+        self.finish(now, &mut seg);
+        let seg_end = end + u32::from(fin);
+        let retransmission = seq.lt(self.tcb.snd_max);
+        if retransmission {
+            self.stats.total_retrans += 1;
+            self.stats.bytes_retrans += len as u64;
+            // Karn (RFC 9293 §3.8.1 MUST-18).
+            self.rtt_timed = None;
+        } else {
+            self.stats.bytes_sent += len as u64;
+            if self.rtt_timed.is_none() {
+                self.rtt_timed = Some((seg_end, now));
+            }
+        }
+        if len > 0 {
+            self.stats.data_segs_out += 1;
+            self.stats.last_data_sent = now;
+            if (len as u32) < self.opts.eff_snd_mss(&self.profile) {
+                self.snd_sml = end;
+            }
+        }
+        if seq == self.tcb.snd_nxt {
+            self.tcb.snd_nxt = seg_end;
+        }
+        self.tcb.snd_max = self.tcb.snd_max.max(seg_end);
+        self.timers.clear(TimerKind::Persist);
+        // RFC 6298 §5.1: start the timer if it is not running.
+        if !self.timers.is_set(TimerKind::Retransmit) {
+            let at = now + self.rtt.rto();
+            self.timers.set(TimerKind::Retransmit, at);
+        }
+        if !self.timers.is_set(TimerKind::UserTimeout) {
+            self.rearm_user_timeout(now);
+        }
+        seg
+    }
+
+    /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` (SND.NXT meaning the highest
+    /// sequence sent: a timeout pulls our send pointer back, the ACK's SEQ
+    /// stays).
+    pub(crate) fn pure_ack(&mut self, now: Instant) -> Segment {
+        let mut seg = self.header(self.tcb.snd_max, Flags::ACK);
+        self.finish(now, &mut seg);
+        seg
+    }
+
+    /// A zero-window or keep-alive probe: `<SEQ=SND.UNA-1><ACK=RCV.NXT>`
+    /// without data, which the peer must answer with an ACK (RFC 9293
+    /// §3.8.4: "SEG.SEQ = SND.NXT-1"; Linux `tcp_xmit_probe_skb`).
+    fn probe(&mut self, now: Instant) -> Segment {
+        let mut seg = self.header(self.tcb.snd_una - 1, Flags::ACK);
+        self.finish(now, &mut seg);
+        seg
+    }
+
+    /// RST for ABORT: `<SEQ=SND.NXT><CTL=RST>` (RFC 9293 §3.10.5); Linux
+    /// (`tcp_send_active_reset`) sets ACK as well.
+    pub(crate) fn queue_abort_rst(&mut self, now: Instant) {
+        let flags = if self.profile.abort_rst_ack {
+            Flags::RST | Flags::ACK
+        } else {
+            Flags::RST
+        };
+        let mut seg = self.header(self.tcb.snd_max, flags);
+        seg.window = self.advertise_window();
+        if self.opts.ts_ok {
+            let tsval = self.opts.tsval(&self.profile, now);
+            seg.options = segment_options(Some((tsval, self.opts.ts_recent)), &[]);
+        }
+        self.ctl.push_back(seg);
+    }
 }

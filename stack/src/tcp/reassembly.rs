@@ -156,7 +156,7 @@ impl Reassembly {
     /// ACK"), then the others by recency.
     pub fn sack_blocks(&self) -> Vec<SackBlock> {
         let mut v: Vec<&Block> = self.blocks.iter().collect();
-        v.sort_by(|a, b| b.stamp.cmp(&a.stamp));
+        v.sort_by_key(|b| core::cmp::Reverse(b.stamp));
         v.into_iter()
             .map(|b| SackBlock {
                 left: b.start,

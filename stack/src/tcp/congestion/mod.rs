@@ -2,7 +2,7 @@
 //! RFC 5681). The connection reports ACKs and timeouts; the algorithm owns
 //! cwnd and ssthresh and says when to retransmit during recovery.
 
-mod newreno;
+pub mod newreno;
 
 pub use newreno::NewReno;
 

@@ -15,8 +15,9 @@ pub struct NewReno {
     smss: u32,
     dupacks: u32,
     dupack_threshold: u32,
-    /// RFC 6582 "recover": the highest sequence (offset) sent when the last
-    /// recovery or timeout began.
+    /// RFC 6582 "recover" (the highest sequence number transmitted when the
+    /// last recovery or timeout began), stored as SND.MAX, one past it: an
+    /// ACK "covers" recover when SND.UNA >= this.
     recover: u64,
     in_recovery: bool,
     /// After an RTO, until SND.UNA passes `recover` (Linux TCP_CA_Loss).
@@ -48,7 +49,7 @@ impl NewReno {
         // RFC 6582 §3.2 step 2: enter fast retransmit only if the cumulative
         // ACK covers more than "recover" (avoids multiple fast retransmits
         // for one window of losses).
-        if self.dupacks == self.dupack_threshold && ev.snd_una > self.recover {
+        if self.dupacks == self.dupack_threshold && ev.snd_una >= self.recover {
             self.recover = ev.snd_max;
             // RFC 5681 §3.2 step 2, equation 4: ssthresh = max(FlightSize/2, 2*SMSS).
             self.ssthresh = (ev.flight_before / 2).max(2 * self.smss);
@@ -63,7 +64,7 @@ impl NewReno {
 
     fn on_new_ack(&mut self, ev: &AckEvent) -> AckAction {
         if self.in_recovery {
-            if ev.snd_una > self.recover {
+            if ev.snd_una >= self.recover {
                 // RFC 6582 §3.2 step 3 (full acknowledgment): deflate.
                 // "Set cwnd to either (1) min (ssthresh, max(FlightSize, SMSS) + SMSS)
                 // or (2) ssthresh" — option (1).
@@ -87,7 +88,7 @@ impl NewReno {
             return AckAction::RetransmitHead;
         }
         self.dupacks = 0;
-        if self.in_loss && ev.snd_una > self.recover {
+        if self.in_loss && ev.snd_una >= self.recover {
             self.in_loss = false;
         }
         if self.cwnd < self.ssthresh {

@@ -1,13 +1,100 @@
-//! SEGMENT ARRIVES (RFC 9293 §3.10.7).
+//! SEGMENT ARRIVES (RFC 9293 §3.10.7), one function per step of the RFC:
+//!
+//! | RFC step                            | function                    | file          |
+//! |-------------------------------------|-----------------------------|---------------|
+//! | §3.10.7.1 CLOSED                    | `closed_arrives`            | here          |
+//! | §3.10.7.3 SYN-SENT                  | `syn_sent_arrives`          | syn_sent.rs   |
+//! | §3.10.7.4 first: sequence number    | `check_sequence` (+ PAWS)   | sequence.rs   |
+//! | §3.10.7.4 second: RST bit           | `check_rst`                 | rst.rs        |
+//! | §3.10.7.4 third: security           | not applicable (no IP security options) |    |
+//! | §3.10.7.4 fourth: SYN bit           | `check_syn`                 | syn.rs        |
+//! | §3.10.7.4 fifth: ACK field          | `check_ack`                 | ack.rs        |
+//! | §3.10.7.4 sixth: URG bit            | `check_urg`                 | text.rs       |
+//! | §3.10.7.4 seventh: segment text     | `process_text`              | text.rs       |
+//! | §3.10.7.4 eighth: FIN bit           | `check_fin`                 | fin.rs        |
+//!
+//! LISTEN (§3.10.7.2) is `tcp::listen_input`: a listener is the host's.
+
+mod ack;
+mod fin;
+mod rst;
+mod sequence;
+mod syn;
+mod syn_sent;
+mod text;
+
+use core::ops::ControlFlow;
 
 use crate::time::Instant;
 
+use super::closed::reset_for_closed;
+use super::seq::SeqNumber;
+use super::state::State;
 use super::{Connection, DropReason, Segment, SegmentOutcome};
 
+/// A step either lets processing continue or ends it with an outcome.
+type Step = ControlFlow<SegmentOutcome>;
+
+/// The "idealized segment" of §3.10.7.4 first step: trimmed to the receive
+/// window, SYN and old data before RCV.NXT removed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Trimmed<'a> {
+    pub seq: SeqNumber,
+    pub data: &'a [u8],
+    pub fin: bool,
+}
+
 impl Connection {
-    /// SEGMENT ARRIVES: processes one segment addressed to this connection.
+    /// SEGMENT ARRIVES: processes one segment addressed to this connection
+    /// (the host has matched its four-tuple). Replies are queued for
+    /// [`poll_transmit`](Self::poll_transmit).
     pub fn on_segment(&mut self, now: Instant, seg: &Segment) -> SegmentOutcome {
-        let _ = (now, seg);
+        self.on_timer(now);
+        self.stats.segs_in += 1;
+        match self.state {
+            State::Closed | State::Listen => self.closed_arrives(seg),
+            State::SynSent => self.syn_sent_arrives(now, seg),
+            _ => match self.other_states_arrive(now, seg) {
+                ControlFlow::Break(outcome) | ControlFlow::Continue(outcome) => outcome,
+            },
+        }
+    }
+
+    /// §3.10.7.1: the TCB is gone; answer with a RST unless the segment is one.
+    fn closed_arrives(&mut self, seg: &Segment) -> SegmentOutcome {
+        if let Some(rst) = reset_for_closed(seg) {
+            self.ctl.push_back(rst);
+        }
         SegmentOutcome::Dropped(DropReason::Closed)
+    }
+
+    /// §3.10.7.4, "Otherwise": the steps in the RFC's order.
+    fn other_states_arrive(
+        &mut self,
+        now: Instant,
+        seg: &Segment,
+    ) -> ControlFlow<SegmentOutcome, SegmentOutcome> {
+        self.before_sequence_check(now, seg)?;
+        let trimmed = self.check_sequence(now, seg)?;
+        self.check_rst(now, seg)?;
+        // Third, check security: no IP security/compartment in this stack.
+        self.check_syn(now, seg)?;
+        let outcome = self.check_ack(now, seg)?;
+        self.note_segment_received(now, seg);
+        self.check_urg(seg);
+        let fin_in_order = self.process_text(now, seg, trimmed);
+        self.check_fin(now, fin_in_order);
+        ControlFlow::Continue(outcome)
+    }
+
+    /// Bookkeeping for any segment that got past the ACK step.
+    fn note_segment_received(&mut self, now: Instant, seg: &Segment) {
+        self.last_recv = now;
+        self.probes = 0;
+        if !seg.payload.is_empty() {
+            self.stats.data_segs_in += 1;
+            self.stats.last_data_recv = now;
+        }
+        self.rearm_keepalive(now);
     }
 }
