@@ -54,6 +54,9 @@ pub struct Flow {
     pub inbound_established: bool,
     /// The live fd the stack's socket for this flow has, once known.
     pub live_fd: Option<i32>,
+    /// The live sequence number of the last TCP segment the stack sent (what
+    /// an inbound ICMP error quotes when its line does not say).
+    pub last_out_seq: Option<u32>,
 }
 
 /// What inbound packets go to: what the script touched last.
@@ -246,6 +249,7 @@ impl Mapping {
             ts_first: None,
             inbound_established: false,
             live_fd: None,
+            last_out_seq: None,
         });
         let id = FlowId(self.flows.len() - 1);
         self.current = Current::Flow(id);
@@ -330,6 +334,7 @@ impl Mapping {
     /// first SYN, its TS offset from the first TS val it sends.
     pub fn learn_outbound(&mut self, id: FlowId, syn: bool, seq: u32, ts: Option<(u32, u32)>) {
         let f = &mut self.flows[id.0];
+        f.last_out_seq = Some(seq);
         if syn && f.local_isn.is_none() {
             f.local_isn = Some(seq);
         }

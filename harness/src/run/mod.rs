@@ -9,7 +9,11 @@
 pub mod args;
 pub mod check;
 pub mod code;
+pub mod icmp;
+pub mod inbound;
 pub mod mapping;
+pub mod outbound;
+pub mod show;
 pub mod structs;
 pub mod syscall;
 pub mod timing;
