@@ -105,6 +105,12 @@ impl Ports {
         Ok(())
     }
 
+    /// Adds `b` without a conflict check: a connection shares the port of
+    /// the listener it came from, or keeps its socket's port after close.
+    pub fn hold(&mut self, proto: Proto, port: u16, b: Binding) {
+        self.map.entry((proto, port)).or_default().push(b);
+    }
+
     /// Whether `b` could be added on `port`.
     pub fn check(&self, proto: Proto, port: u16, b: &Binding) -> Result<(), Errno> {
         let holders = self.map.get(&(proto, port)).map_or(&[][..], Vec::as_slice);
