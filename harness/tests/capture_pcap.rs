@@ -8,6 +8,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use netdrill::capture::{
     self, Capture, Direction, Format, LOCAL_MAC, PcapSink, REMOTE_MAC, ReadErrorKind, Recorder,
 };
+use netdrill::run::verdict::TracedPacket;
 use netdrill::target::{
     Command, CommandOutcome, Event, Started, Syscall, SyscallResult, Target, TargetError,
 };
@@ -35,6 +36,10 @@ fn main() {
         Trial::test(
             "capture_recorder_files_are_deterministic",
             recorder_files_are_deterministic,
+        ),
+        Trial::test(
+            "capture_trace_file_equals_recording",
+            trace_file_equals_recording,
         ),
         Trial::test(
             "capture_sink_cuts_frames_at_snaplen",
@@ -338,6 +343,22 @@ fn recorder_files_are_deterministic() -> Result<(), Failed> {
     })?;
     check(a[16..20] == 262_144u32.to_le_bytes(), || "snaplen".into())?;
     check(a[20..24] == 1u32.to_le_bytes(), || "link type".into())
+}
+
+/// Writing the interpreter's trace of a run gives the same file as recording it.
+fn trace_file_equals_recording() -> Result<(), Failed> {
+    let (_, recorded) = record_conversation()?;
+    let mut sink = PcapSink::new(Vec::new())?;
+    for (at, direction, bytes) in conversation() {
+        sink.write_traced(&TracedPacket {
+            at,
+            direction,
+            bytes,
+        })?;
+    }
+    check(sink.finish()? == recorded, || {
+        "trace and recording differ".into()
+    })
 }
 
 fn sink_cuts_frames_at_snaplen() -> Result<(), Failed> {

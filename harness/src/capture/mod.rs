@@ -17,14 +17,8 @@ pub use link::{LOCAL_MAC, REMOTE_MAC};
 pub use reader::{
     Capture, CapturedPacket, Format, ReadError, ReadErrorKind, read_bytes, read_file,
 };
-pub use writer::{PcapSink, Recorder, SNAPLEN, WriteError};
+pub use writer::{PcapSink, Recorder, SNAPLEN, WriteError, pcap_file_name};
 
-/// Which way a packet crossed the seam between the harness and the stack
-/// under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    /// Towards the stack under test (injected by the harness: `<` in a script).
-    Inbound,
-    /// From the stack under test (`>` in a script).
-    Outbound,
-}
+/// Which way a packet crossed the seam: the interpreter's own type, so that
+/// a traced run and a capture speak of directions the same way.
+pub use crate::run::verdict::Direction;

@@ -12,14 +12,17 @@
 
 use super::Direction;
 use super::link::ethernet_frame;
-use crate::target::{Command, CommandOutcome, Event, Started, Syscall, Target, TargetError};
+use crate::run::verdict::{TracedPacket, ip_version_word};
+use crate::target::{
+    Command, CommandOutcome, Event, IpVersion, Started, Syscall, Target, TargetError,
+};
 use netdrill_stack::time::Instant;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, Endianness, TsResolution};
 use std::fmt;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Component, Path};
 
 /// Largest frame stored whole (libpcap's `MAXIMUM_SNAPLEN`); longer frames
 /// are cut to this length with their original length kept in the record.
@@ -103,6 +106,11 @@ impl<W: Write> PcapSink<W> {
         Ok(())
     }
 
+    /// Appends a packet the interpreter traced (see [`RunResult::packets`](crate::run::RunResult::packets)).
+    pub fn write_traced(&mut self, packet: &TracedPacket) -> Result<(), WriteError> {
+        self.write(packet.at, packet.direction, &packet.bytes)
+    }
+
     /// Flushes and hands back the output.
     pub fn finish(self) -> Result<W, WriteError> {
         let mut out = self.writer.into_writer();
@@ -159,6 +167,21 @@ impl<T: Target, W: Write> Recorder<T, W> {
     }
 }
 
+/// The file name of the pcap of one run in a `--pcap-dir`: the script's path
+/// with its folders joined by `__` (`..` as `up`), then the address family:
+/// `corpus/tcp/close/fin.pkt` run over IPv6 is `corpus__tcp__close__fin.pkt.ipv6.pcap`.
+pub fn pcap_file_name(script: &Path, ip_version: IpVersion) -> String {
+    let parts: Vec<String> = script
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            Component::ParentDir => Some("up".to_string()),
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
+        })
+        .collect();
+    format!("{}.{}.pcap", parts.join("__"), ip_version_word(ip_version))
+}
+
 fn to_target_error(e: WriteError) -> TargetError {
     TargetError::Io(e.to_string())
 }
@@ -196,5 +219,39 @@ impl<T: Target, W: Write> Target for Recorder<T, W> {
 
     fn command(&mut self, command: &Command) -> Result<CommandOutcome, TargetError> {
         self.inner.command(command)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcap_file_names_are_flat_and_distinct() {
+        let table = [
+            (
+                "corpus/tcp/close/fin.pkt",
+                IpVersion::Ipv6,
+                "corpus__tcp__close__fin.pkt.ipv6.pcap",
+            ),
+            ("./a.pkt", IpVersion::Ipv4, "a.pkt.ipv4.pcap"),
+            (
+                "/abs/a.pkt",
+                IpVersion::Ipv4MappedIpv6,
+                "abs__a.pkt.ipv4-mapped-ipv6.pcap",
+            ),
+            (
+                "../shared/x/y.pkt",
+                IpVersion::Ipv4,
+                "up__shared__x__y.pkt.ipv4.pcap",
+            ),
+        ];
+        for (script, ip, want) in table {
+            assert_eq!(pcap_file_name(Path::new(script), ip), want, "{script}");
+        }
+        assert_ne!(
+            pcap_file_name(Path::new("a/b-c.pkt"), IpVersion::Ipv4),
+            pcap_file_name(Path::new("a-b/c.pkt"), IpVersion::Ipv4)
+        );
     }
 }
