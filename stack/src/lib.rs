@@ -21,3 +21,5 @@ pub mod tcp;
 pub mod time;
 pub mod udp;
 pub mod wire;
+
+pub use host::{Completion, Config, Stack};
