@@ -65,10 +65,16 @@ fn main() {
         Trial::test("capture_read_file_names_the_path", read_file_names_the_path),
     ];
     trials.extend(support::gate(
-        vec![Trial::test(
-            "capture_tshark_reads_recording_without_warnings",
-            tshark_reads_recording,
-        )],
+        vec![
+            Trial::test(
+                "capture_tshark_reads_recording_without_warnings",
+                tshark_reads_recording,
+            ),
+            Trial::test(
+                "capture_reads_what_tshark_rewrites",
+                reads_what_tshark_rewrites,
+            ),
+        ],
         support::Need::Tshark,
         support::tshark_available(),
     ));
@@ -949,6 +955,42 @@ fn tshark_reads_recording() -> Result<(), Failed> {
         }
         check(row.get(2).is_none_or(|m| m.is_empty()), || {
             format!("frame {}: malformed: {row:?}", i + 1)
+        })?;
+    }
+    Ok(())
+}
+
+/// Wireshark's own pcapng and nanosecond-pcap writers: the reader gets the
+/// same packets, times and directions back from their rewrite of a recording.
+fn reads_what_tshark_rewrites() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let original = dir.path().join("run.pcap");
+    let (_, pcap) = record_conversation()?;
+    std::fs::write(&original, &pcap)?;
+    let want = capture::read_bytes(&pcap)?;
+    for (format, expect) in [("pcapng", Format::PcapNg), ("nsecpcap", Format::Pcap)] {
+        let rewritten = dir.path().join(format!("run.{format}"));
+        let out = Process::new("tshark")
+            .arg("-r")
+            .arg(&original)
+            .args(["-F", format, "-w"])
+            .arg(&rewritten)
+            .output()?;
+        check(out.status.success(), || {
+            format!(
+                "tshark -F {format}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+        let got = capture::read_file(&rewritten)?;
+        check(got.format == expect, || {
+            format!("{format}: read as {:?}", got.format)
+        })?;
+        check(got.packets == want.packets, || {
+            format!(
+                "{format}: packets differ:\n{:?}\n{:?}",
+                got.packets, want.packets
+            )
         })?;
     }
     Ok(())
