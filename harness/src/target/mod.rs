@@ -9,6 +9,7 @@
 //! Packets are IP datagrams (an IPv4 or IPv6 header first). A target that
 //! needs link-layer framing (a TAP device) adds and strips it itself.
 
+pub mod kernel;
 mod syscall;
 
 pub use syscall::*;

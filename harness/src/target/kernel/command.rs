@@ -1,0 +1,77 @@
+//! Backquoted script commands, run with `/bin/sh -c` inside the namespace.
+//!
+//! As in packetdrill: from the script's folder, with `PACKETDRILL_PID` set to
+//! the harness's pid (and `$PPID` in the shell is that same pid), so that a
+//! later command can name files an earlier one wrote. The shell gets SIGKILL
+//! if the harness dies; anything a command leaves running in the namespace is
+//! killed when the run ends.
+
+use super::netns::Namespace;
+use super::sys;
+use crate::target::{Command, CommandOutcome};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::Stdio;
+
+/// Runs `command` in `ns` and waits for it.
+pub fn run(ns: &Namespace, command: &Command) -> io::Result<CommandOutcome> {
+    let output = ns.run(|| {
+        // A new thread inside the namespace: the shell inherits it.
+        ns.check_inside()?;
+        let mut sh = std::process::Command::new("/bin/sh");
+        sh.arg("-c")
+            .arg(&command.text)
+            .env("PACKETDRILL_PID", std::process::id().to_string())
+            .stdin(Stdio::null())
+            .process_group(0);
+        if !command.dir.as_os_str().is_empty() {
+            sh.current_dir(&command.dir);
+        }
+        sys::kill_on_parent_death(&mut sh);
+        sh.output().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("running /bin/sh in {}: {e}", command.dir.display()),
+            )
+        })
+    })?;
+    let status = match (output.status.code(), output.status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(sig)) => 128 + sig,
+        (None, None) => -1,
+    };
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    Ok(CommandOutcome::Ran {
+        status,
+        output: text,
+    })
+}
+
+/// SIGKILLs every process whose network namespace is `ns` (what commands left
+/// running in the background). Only processes in the run's own namespace are
+/// touched, so a reused pid can never hit an unrelated process.
+pub fn kill_leftovers(ns: &Namespace) {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if pid == std::process::id() as i32 {
+            continue;
+        }
+        let inside = std::fs::metadata(entry.path().join("ns/net"))
+            .map(|m| m.ino() == ns.inode())
+            .unwrap_or(false);
+        if inside {
+            sys::kill_process(pid);
+        }
+    }
+}

@@ -1,0 +1,571 @@
+//! The Linux kernel as a target: each run gets a fresh anonymous network
+//! namespace with a TUN device `tun0`; packets are written to and read from
+//! that device, syscalls run on worker threads inside the namespace, script
+//! commands run in a shell inside it. Time is real, measured from the end of
+//! set-up.
+//!
+//! Nothing outside the namespace is touched, and nothing in it outlives the
+//! process: the namespace is never named or mounted (see [`netns`]).
+//!
+//! All `unsafe` code of this target is in [`sys`].
+#![deny(unsafe_code)]
+
+mod abi;
+mod command;
+mod exec;
+mod filter;
+mod netlink;
+mod netns;
+#[allow(unsafe_code)]
+mod sys;
+mod tun;
+mod worker;
+
+pub use tun::DEVICE;
+
+use super::{
+    Command, CommandOutcome, Event, IpVersion, NetConfig, Started, Syscall, SyscallId,
+    SyscallResult, Target, TargetError,
+};
+use netdrill_stack::time::Instant;
+use netns::Namespace;
+use std::collections::{BTreeSet, VecDeque};
+use std::fs::File;
+use std::io;
+use std::net::IpAddr;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration as StdDuration;
+use worker::Worker;
+
+/// How often a starting syscall is checked for having blocked.
+const BLOCK_CHECK_STEP: StdDuration = StdDuration::from_micros(100);
+/// A call still running (not sleeping) after this long is reported blocked.
+const BLOCK_CHECK_LIMIT: StdDuration = StdDuration::from_secs(1);
+/// How long set-up waits for the local address to become usable.
+const ADDRESS_READY_LIMIT: StdDuration = StdDuration::from_secs(2);
+/// How long tearing down waits for blocked workers to return.
+const TEARDOWN_LIMIT: StdDuration = StdDuration::from_secs(2);
+
+/// Real time since the run started, as the stack's [`Instant`].
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    origin: std::time::Instant,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        let us = self.origin.elapsed().as_micros();
+        Instant::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+    }
+}
+
+/// What the tun reader and the workers report to the run.
+#[derive(Debug)]
+pub enum Msg {
+    Packet {
+        at: Instant,
+        bytes: Vec<u8>,
+    },
+    Done {
+        worker: usize,
+        id: SyscallId,
+        call: Syscall,
+        at: Instant,
+        outcome: Result<SyscallResult, exec::Refusal>,
+    },
+    Failed(String),
+}
+
+/// Whether kernel runs can be made here; the error names what is missing
+/// (root / CAP_SYS_ADMIN / CAP_NET_ADMIN, `/dev/net/tun`). Probed once.
+pub fn check_available() -> Result<(), String> {
+    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+    PROBE
+        .get_or_init(|| {
+            let ns = Namespace::new().map_err(|e| unavailable(&e).to_string())?;
+            ns.run(tun::create)
+                .map(drop)
+                .map_err(|e| unavailable(&e).to_string())
+        })
+        .clone()
+}
+
+/// Names the missing privilege or device behind a set-up failure.
+fn unavailable(e: &io::Error) -> TargetError {
+    let capabilities = effective_capabilities();
+    let has = |bit: u32| capabilities.is_some_and(|c| c & (1 << bit) != 0);
+    const CAP_NET_ADMIN: u32 = 12;
+    const CAP_SYS_ADMIN: u32 = 21;
+    let why = match e.raw_os_error() {
+        Some(libc::EPERM) | Some(libc::EACCES) if !has(CAP_SYS_ADMIN) => {
+            "the kernel target needs CAP_SYS_ADMIN to create a network namespace (run as root)"
+        }
+        Some(libc::EPERM) | Some(libc::EACCES) if !has(CAP_NET_ADMIN) => {
+            "the kernel target needs CAP_NET_ADMIN to create a TUN device (run as root)"
+        }
+        Some(libc::ENOENT) | Some(libc::ENODEV) | Some(libc::ENXIO) => {
+            "the kernel target needs /dev/net/tun (load the `tun` module, or create the device node)"
+        }
+        Some(libc::EPERM) | Some(libc::EACCES) => {
+            "the kernel target was refused a privilege it needs"
+        }
+        _ => return TargetError::Io(format!("setting up the kernel target: {e}")),
+    };
+    TargetError::Unavailable(format!("{why}: {e}"))
+}
+
+/// The `CapEff` mask of this process, if /proc says.
+fn effective_capabilities() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let hex = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    u64::from_str_radix(hex.trim(), 16).ok()
+}
+
+/// The addresses as they appear on the wire and on `tun0`: IPv4 for the
+/// ipv4-mapped-ipv6 mode (its `::ffff:a.b.c.d` addresses are unmapped).
+fn wire_addresses(config: &NetConfig) -> Result<(IpAddr, IpAddr, IpAddr), TargetError> {
+    let wire = |a: IpAddr| match (config.ip_version, a) {
+        (IpVersion::Ipv4MappedIpv6, IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+        _ => a,
+    };
+    let (local, remote, gateway) = (
+        wire(config.local_ip),
+        wire(config.remote_ip),
+        wire(config.gateway_ip),
+    );
+    let want_v6 = config.ip_version == IpVersion::Ipv6;
+    for (name, a) in [("local", local), ("remote", remote), ("gateway", gateway)] {
+        if a.is_ipv6() != want_v6 {
+            return Err(TargetError::Unsupported(format!(
+                "{name} address {a} does not fit ip_version {:?}",
+                config.ip_version
+            )));
+        }
+    }
+    let max_prefix = if want_v6 { 128 } else { 32 };
+    if config.prefix_len > max_prefix {
+        return Err(TargetError::Unsupported(format!(
+            "prefix length {} is longer than {max_prefix}",
+            config.prefix_len
+        )));
+    }
+    Ok((local, remote, gateway))
+}
+
+/// Inside the namespace: DAD off, `tun0` created and configured, `lo` up.
+fn set_up(ns: &Namespace, config: &NetConfig) -> io::Result<File> {
+    let (local, remote, gateway) =
+        wire_addresses(config).map_err(|e| io::Error::other(e.to_string()))?;
+    // No duplicate address detection (RFC 4862 §5.4) on any address of the
+    // namespace, link-local ones included: nothing waits, nothing is sent.
+    // Devices copy `default`, so this comes before tun0 exists.
+    for conf in ["all", "default"] {
+        let path = format!("net/ipv6/conf/{conf}/accept_dad");
+        match ns.write_sysctl(&path, "0") {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !local.is_ipv6() => {}
+            other => other?,
+        }
+    }
+    let tun = tun::create()?;
+    let index = sys::if_index(DEVICE)?;
+    let mut rtnl = netlink::Rtnl::open()?;
+    rtnl.link_up(sys::if_index("lo")?, None)?;
+    rtnl.link_up(index, Some(u32::from(config.mtu)))?;
+    rtnl.add_address(index, local, config.prefix_len)?;
+    // A TUN device has no link layer, so the next hop changes nothing on the
+    // wire; the gateway is still used where the kernel accepts it, and a
+    // direct route where it does not (a gateway off every local prefix).
+    if rtnl.add_route(index, remote, Some(gateway)).is_err() {
+        rtnl.add_route(index, remote, None)?;
+    }
+    let start = std::time::Instant::now();
+    while !rtnl.is_local(local)? {
+        if start.elapsed() > ADDRESS_READY_LIMIT {
+            return Err(io::Error::other(format!(
+                "{local} on {DEVICE} was not usable after {ADDRESS_READY_LIMIT:?}"
+            )));
+        }
+        std::thread::sleep(StdDuration::from_micros(50));
+    }
+    Ok(tun)
+}
+
+/// A run against the Linux kernel.
+pub struct KernelTarget {
+    ns: Arc<Namespace>,
+    tun: Arc<File>,
+    reader: tun::Reader,
+    clock: Clock,
+    events_tx: Sender<Msg>,
+    events: Receiver<Msg>,
+    workers: Vec<Worker>,
+    /// Events seen but not yet handed out, in time order.
+    pending: VecDeque<Event>,
+    failure: Option<TargetError>,
+    /// The fds this run created and has not closed: the only ones its
+    /// syscalls may touch, and the ones closed when the run ends.
+    owned: BTreeSet<i32>,
+    next_id: u64,
+    ran_commands: bool,
+}
+
+impl KernelTarget {
+    /// Sets up a fresh namespace and device for `config`.
+    pub fn new(config: &NetConfig) -> Result<KernelTarget, TargetError> {
+        wire_addresses(config)?;
+        let ns = Namespace::new().map_err(|e| unavailable(&e))?;
+        let tun = ns.run(|| set_up(&ns, config)).map_err(|e| {
+            if e.raw_os_error().is_some() {
+                unavailable(&e)
+            } else {
+                TargetError::Io(format!("setting up the kernel target: {e}"))
+            }
+        })?;
+        let tun = Arc::new(tun);
+        let clock = Clock::start();
+        let (events_tx, events) = mpsc::channel();
+        let io = |e: io::Error| TargetError::Io(format!("starting the kernel target: {e}"));
+        let reader = tun::Reader::spawn(Arc::clone(&tun), clock, events_tx.clone()).map_err(io)?;
+        install_wakeup_handler()?;
+        let first = Worker::spawn(0, Arc::clone(&ns), clock, events_tx.clone()).map_err(io)?;
+        Ok(KernelTarget {
+            ns,
+            tun,
+            reader,
+            clock,
+            events_tx,
+            events,
+            workers: vec![first],
+            pending: VecDeque::new(),
+            failure: None,
+            owned: BTreeSet::new(),
+            next_id: 0,
+            ran_commands: false,
+        })
+    }
+
+    /// The inode of the run's namespace, as `/proc/PID/task/TID/ns/net`
+    /// links show it (`net:[INODE]`): for diagnostics and hygiene checks.
+    pub fn namespace_id(&self) -> u64 {
+        self.ns.inode()
+    }
+
+    fn idle_worker(&mut self) -> Result<usize, TargetError> {
+        if let Some(w) = self.workers.iter().position(|w| w.blocked_on.is_none()) {
+            return Ok(w);
+        }
+        let index = self.workers.len();
+        let w = Worker::spawn(
+            index,
+            Arc::clone(&self.ns),
+            self.clock,
+            self.events_tx.clone(),
+        )
+        .map_err(|e| TargetError::Io(format!("starting a syscall worker: {e}")))?;
+        self.workers.push(w);
+        Ok(index)
+    }
+
+    /// Keeps the fd bookkeeping in step with a completed call.
+    fn account(&mut self, call: &Syscall, result: &SyscallResult) {
+        if let Some(fd) = exec::created_fd(call, result) {
+            self.owned.insert(fd);
+        }
+        if let Some(fd) = exec::closed_fd(call, result) {
+            self.owned.remove(&fd);
+        }
+    }
+
+    /// Files a message that is not the answer being waited for.
+    fn stash(&mut self, msg: Msg) {
+        let event = match msg {
+            Msg::Packet { at, bytes } => Event::Packet { at, bytes },
+            Msg::Done {
+                worker,
+                id,
+                call,
+                at,
+                outcome,
+            } => {
+                if let Some(w) = self.workers.get_mut(worker) {
+                    w.blocked_on = None;
+                }
+                match outcome {
+                    Ok(result) => {
+                        self.account(&call, &result);
+                        Event::SyscallDone { id, at, result }
+                    }
+                    Err(refusal) => {
+                        self.failure = Some(TargetError::Unsupported(refusal));
+                        return;
+                    }
+                }
+            }
+            Msg::Failed(why) => {
+                self.failure = Some(TargetError::Io(why));
+                return;
+            }
+        };
+        let at = event_time(&event);
+        let slot = self
+            .pending
+            .iter()
+            .rposition(|e| event_time(e) <= at)
+            .map_or(0, |i| i + 1);
+        self.pending.insert(slot, event);
+    }
+
+    /// The call with any fd it names checked against the run's own fds: a
+    /// foreign fd (another run's socket, the harness's own files) is never
+    /// handed to the kernel. `None`: answer EBADF without calling.
+    fn confine(&self, call: Syscall) -> Option<Syscall> {
+        let mine = |fd: &i32| self.owned.contains(fd);
+        match call {
+            Syscall::Socket { .. } | Syscall::EpollCreate { .. } => Some(call),
+            Syscall::Poll {
+                mut fds,
+                timeout_ms,
+            } => {
+                // An fd that is not open makes POLLNVAL, as a foreign one
+                // would look to a process that had not opened it.
+                for p in &mut fds {
+                    if p.fd >= 0 && !mine(&p.fd) {
+                        p.fd = i32::MAX;
+                    }
+                }
+                Some(Syscall::Poll { fds, timeout_ms })
+            }
+            Syscall::EpollCtl { epfd, fd, .. } => (mine(&epfd) && mine(&fd)).then_some(call),
+            Syscall::EpollWait { epfd, .. } => mine(&epfd).then_some(call),
+            Syscall::Bind { fd, .. }
+            | Syscall::Listen { fd, .. }
+            | Syscall::Accept { fd, .. }
+            | Syscall::Connect { fd, .. }
+            | Syscall::Read { fd, .. }
+            | Syscall::Readv { fd, .. }
+            | Syscall::Write { fd, .. }
+            | Syscall::Writev { fd, .. }
+            | Syscall::Send { fd, .. }
+            | Syscall::SendTo { fd, .. }
+            | Syscall::SendMsg { fd, .. }
+            | Syscall::Recv { fd, .. }
+            | Syscall::RecvFrom { fd, .. }
+            | Syscall::RecvMsg { fd, .. }
+            | Syscall::Close { fd }
+            | Syscall::Shutdown { fd, .. }
+            | Syscall::SetSockOpt { fd, .. }
+            | Syscall::GetSockOpt { fd, .. }
+            | Syscall::Fcntl { fd, .. }
+            | Syscall::Ioctl { fd, .. } => mine(&fd).then_some(call),
+        }
+    }
+
+    /// Waits until call `id` on worker `w` returns or sleeps in the kernel.
+    fn wait_started(&mut self, w: usize, id: SyscallId) -> Result<Started, TargetError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.events.recv_timeout(BLOCK_CHECK_STEP) {
+                Ok(Msg::Done {
+                    id: done,
+                    outcome,
+                    call,
+                    ..
+                }) if done == id => {
+                    let result = outcome.map_err(TargetError::Unsupported)?;
+                    self.account(&call, &result);
+                    return Ok(Started::Done(result));
+                }
+                Ok(other) => self.stash(other),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(TargetError::Io("the event channel closed".into()));
+                }
+            }
+            if self.workers[w].is_blocked_in(id) || started.elapsed() > BLOCK_CHECK_LIMIT {
+                self.workers[w].blocked_on = Some(id);
+                return Ok(Started::Blocked(id));
+            }
+        }
+    }
+
+    fn take_pending(&mut self, deadline: Instant) -> Option<Event> {
+        match self.pending.front() {
+            Some(e) if event_time(e) <= deadline => self.pending.pop_front(),
+            _ => None,
+        }
+    }
+}
+
+fn event_time(e: &Event) -> Instant {
+    match e {
+        Event::Packet { at, .. } | Event::SyscallDone { at, .. } => *at,
+    }
+}
+
+fn install_wakeup_handler() -> Result<(), TargetError> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| sys::install_wakeup_handler().map_err(|e| e.to_string()))
+        .clone()
+        .map_err(|e| TargetError::Io(format!("installing the worker wake-up handler: {e}")))
+}
+
+impl Target for KernelTarget {
+    fn name(&self) -> &'static str {
+        "kernel"
+    }
+
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    fn inject(&mut self, packet: &[u8]) -> Result<(), TargetError> {
+        tun::inject(&self.tun, packet)
+            .map_err(|e| TargetError::Io(format!("writing a packet to {DEVICE}: {e}")))
+    }
+
+    fn syscall(&mut self, call: Syscall) -> Result<Started, TargetError> {
+        let Some(call) = self.confine(call) else {
+            return Ok(Started::Done(SyscallResult::err(libc::EBADF)));
+        };
+        let w = self.idle_worker()?;
+        let id = SyscallId(self.next_id);
+        self.next_id += 1;
+        self.workers[w]
+            .submit(id, call)
+            .map_err(|e| TargetError::Io(e.to_string()))?;
+        self.wait_started(w, id)
+    }
+
+    fn next_event(&mut self, deadline: Instant) -> Result<Option<Event>, TargetError> {
+        loop {
+            if let Some(e) = self.take_pending(deadline) {
+                return Ok(Some(e));
+            }
+            if let Some(f) = self.failure.take() {
+                return Err(f);
+            }
+            let now = self.clock.now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let wait = StdDuration::from_micros(deadline.saturating_since(now).as_micros());
+            match self.events.recv_timeout(wait) {
+                Ok(msg) => self.stash(msg),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(TargetError::Io("the event channel closed".into()));
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, command: &Command) -> Result<CommandOutcome, TargetError> {
+        self.ran_commands = true;
+        command::run(&self.ns, command)
+            .map_err(|e| TargetError::Io(format!("command `{}`: {e}", command.text)))
+    }
+}
+
+impl Drop for KernelTarget {
+    fn drop(&mut self) {
+        self.reader.stop();
+        for w in &mut self.workers {
+            w.close_inbox();
+        }
+        if self.workers.iter().any(|w| w.blocked_on.is_some()) {
+            // Wake calls blocked on sockets; poll/epoll_wait need the signal.
+            for &fd in &self.owned {
+                let _ = sys::shutdown(fd, libc::SHUT_RDWR);
+            }
+            let start = std::time::Instant::now();
+            while self.workers.iter().any(|w| w.blocked_on.is_some())
+                && start.elapsed() < TEARDOWN_LIMIT
+            {
+                for w in self.workers.iter().filter(|w| w.blocked_on.is_some()) {
+                    w.interrupt();
+                }
+                if let Ok(msg) = self.events.recv_timeout(StdDuration::from_millis(5)) {
+                    self.stash(msg);
+                }
+            }
+        }
+        // Fds created by calls that completed during teardown count too.
+        while let Ok(msg) = self.events.try_recv() {
+            self.stash(msg);
+        }
+        for w in &mut self.workers {
+            let start = std::time::Instant::now();
+            while !w.is_finished() && start.elapsed() < TEARDOWN_LIMIT {
+                std::thread::sleep(StdDuration::from_micros(200));
+            }
+            w.join_if_finished();
+        }
+        for &fd in &self.owned {
+            let _ = sys::close(fd);
+        }
+        if self.ran_commands {
+            command::kill_leftovers(&self.ns);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(v: IpVersion, local: &str, remote: &str, gateway: &str) -> NetConfig {
+        NetConfig {
+            ip_version: v,
+            local_ip: local.parse().unwrap(),
+            remote_ip: remote.parse().unwrap(),
+            gateway_ip: gateway.parse().unwrap(),
+            prefix_len: 16,
+            mtu: 1500,
+        }
+    }
+
+    #[test]
+    fn mapped_addresses_go_on_the_wire_as_ipv4() {
+        let c = config(
+            IpVersion::Ipv4MappedIpv6,
+            "::ffff:192.168.0.1",
+            "::ffff:192.0.2.1",
+            "192.168.0.1",
+        );
+        let (l, r, g) = wire_addresses(&c).unwrap();
+        assert_eq!(l, "192.168.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!(r, "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(g, "192.168.0.1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn addresses_of_the_wrong_family_are_refused_by_name() {
+        let c = config(IpVersion::Ipv6, "fd3d:a0b:17d6::1", "192.0.2.1", "fd3d::1");
+        let err = wire_addresses(&c).unwrap_err();
+        assert!(
+            err.to_string().contains("remote address 192.0.2.1"),
+            "{err}"
+        );
+        let mut c = config(IpVersion::Ipv4, "192.168.0.1", "192.0.2.1", "192.168.0.1");
+        c.prefix_len = 33;
+        assert!(
+            wire_addresses(&c)
+                .unwrap_err()
+                .to_string()
+                .contains("prefix length 33")
+        );
+    }
+
+    #[test]
+    fn capability_mask_is_read_from_proc() {
+        assert!(effective_capabilities().is_some());
+    }
+}

@@ -1,0 +1,653 @@
+//! The kernel target driven through the `Target` trait alone (no
+//! interpreter): real handshakes, blocking calls, TCP_INFO, commands inside
+//! the namespace, for IPv4, IPv4-mapped IPv6 and IPv6. Needs root and
+//! /dev/net/tun; elsewhere every test reports itself skipped with the reason.
+
+mod kernel_support;
+mod support;
+
+use kernel_support::*;
+use libtest_mimic::{Arguments, Failed, Trial};
+use netdrill::target::kernel::{KernelTarget, check_available};
+use netdrill::target::{
+    Buf, Cmsg, Command, CommandOutcome, EpollEvent, Event, IoVec, IpVersion, MsgHdr, PollFd,
+    Started, Syscall, SyscallOutput, Target, TargetError,
+};
+use netdrill_stack::linux::{self, TCP_INFO_LEN, TcpInfo};
+use netdrill_stack::time::Duration;
+use netdrill_stack::wire::{ChecksumMode, IpDatagram, TcpFlags, UpperRepr};
+use std::path::PathBuf;
+
+type Outcome = Result<(), Failed>;
+
+fn target(v: IpVersion) -> Result<KernelTarget, Failed> {
+    KernelTarget::new(&config(v)).map_err(|e| Failed::from(e.to_string()))
+}
+
+fn check(cond: bool, what: impl FnOnce() -> String) -> Outcome {
+    if cond { Ok(()) } else { Err(what().into()) }
+}
+
+/// Listen, handshake, accept, write one segment and read it off the wire,
+/// then receive data and read it from the socket.
+fn handshake_accept_write_read(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let synack = handshake(&mut t, v, 40000, 8080)?;
+    check(synack.checksum_ok, || "SYN-ACK checksum".into())?;
+    check(
+        synack.src == config(v).local_ip && synack.dst == config(v).remote_ip,
+        || format!("SYN-ACK addresses {} > {}", synack.src, synack.dst),
+    )?;
+    check(synack.src_port == 8080 && synack.dst_port == 40000, || {
+        format!("{synack:?}")
+    })?;
+    check(
+        synack.mss.is_some() && synack.sack_permitted && synack.timestamps.is_some(),
+        || format!("SYN-ACK options {:?}", synack.options),
+    )?;
+
+    let (fd, peer) = accepted_fd(&call(&mut t, Syscall::Accept { fd: lfd, flags: 0 })?)?;
+    check(peer == Some(remote(v, 40000)), || format!("peer {peer:?}"))?;
+
+    // Less than one MSS (988: the SYN's 1000 less the timestamp option).
+    let data = vec![0x5a; 900];
+    ok(
+        &mut t,
+        Syscall::Write {
+            fd,
+            buf: Buf::Data(data.clone()),
+            len: 900,
+        },
+        900,
+    )?;
+    let (_, bytes) = next_packet(&mut t, Duration::from_secs(1))?;
+    let seg = parse_tcp(&bytes)?;
+    check(seg.payload == data, || format!("data segment {seg:?}"))?;
+    check(
+        seg.seq == synack.seq.wrapping_add(1) && seg.ack == 1_000_001,
+        || format!("{seg:?}"),
+    )?;
+    check(seg.flags.contains(TcpFlags::ACK | TcpFlags::PSH), || {
+        format!("flags {:?}", seg.flags)
+    })?;
+
+    let hello = tcp_packet(
+        v,
+        &Segment {
+            src_port: 40000,
+            dst_port: 8080,
+            seq: 1_000_001,
+            ack: seg.seq.wrapping_add(900),
+            flags: TcpFlags::ACK | TcpFlags::PSH,
+            window: 1000,
+            options: &[],
+            payload: b"hello",
+        },
+    );
+    t.inject(&hello).map_err(|e| e.to_string())?;
+    let r = ok(&mut t, Syscall::Read { fd, len: 100 }, 5)?;
+    check(r.out == SyscallOutput::Data(b"hello".to_vec()), || {
+        format!("{r:?}")
+    })?;
+    Ok(())
+}
+
+/// A blocking accept is reported blocked, and completes when the handshake does.
+fn blocking_accept(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let Started::Blocked(id) = t
+        .syscall(Syscall::Accept { fd: lfd, flags: 0 })
+        .map_err(|e| e.to_string())?
+    else {
+        return Err("accept on an empty queue did not block".into());
+    };
+    // Other calls go on while it is blocked.
+    let s = ok(
+        &mut t,
+        Syscall::GetSockOpt {
+            fd: lfd,
+            level: linux::SOL_SOCKET as i32,
+            name: linux::SO_REUSEADDR as i32,
+            len: 4,
+        },
+        0,
+    )?;
+    check(
+        s.out == SyscallOutput::OptVal(1i32.to_ne_bytes().to_vec()),
+        || format!("{s:?}"),
+    )?;
+    let before = t.now();
+    handshake(&mut t, v, 40001, 8080)?;
+    match t
+        .next_event(t.now() + Duration::from_secs(2))
+        .map_err(|e| e.to_string())?
+    {
+        Some(Event::SyscallDone {
+            id: done,
+            at,
+            result,
+        }) => {
+            check(done == id, || format!("completion of {done:?}, not {id:?}"))?;
+            // The final ACK completes the handshake inside inject(): the
+            // accept returns during the handshake, not after it.
+            check(at >= before && at <= t.now(), || {
+                format!("completion at {at}, handshake from {before}")
+            })?;
+            let (fd, peer) = accepted_fd(&result)?;
+            check(peer == Some(remote(v, 40001)), || format!("peer {peer:?}"))?;
+            // The fd accepted while blocked belongs to the run.
+            ok(&mut t, Syscall::Close { fd }, 0)?;
+            Ok(())
+        }
+        other => Err(format!("expected the accept to complete, got {other:?}").into()),
+    }
+}
+
+/// TCP_INFO bytes decode into the connection's real state, and FIONREAD
+/// counts queued bytes.
+fn tcp_info_and_ioctl(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let synack = handshake(&mut t, v, 40002, 8080)?;
+    let (fd, _) = accepted_fd(&call(&mut t, Syscall::Accept { fd: lfd, flags: 0 })?)?;
+    let r = ok(
+        &mut t,
+        Syscall::GetSockOpt {
+            fd,
+            level: linux::IPPROTO_TCP as i32,
+            name: linux::TCP_INFO as i32,
+            len: TCP_INFO_LEN as u32,
+        },
+        0,
+    )?;
+    let SyscallOutput::OptVal(bytes) = r.out else {
+        return Err(format!("getsockopt gave {r:?}").into());
+    };
+    let info = TcpInfo::from_bytes(&bytes);
+    let field = |n: &str| {
+        info.get(n)
+            .ok_or_else(|| format!("no {n} in {} bytes", bytes.len()))
+    };
+    check(field("state")? == 1, || {
+        "tcpi_state is not ESTABLISHED".into()
+    })?;
+    check(field("snd_wscale")? == 7, || {
+        format!("snd_wscale {:?}", info.get("snd_wscale"))
+    })?;
+    // The peer's MSS 1000 less the 12 bytes of the timestamp option.
+    check(field("snd_mss")? == 988, || {
+        format!("snd_mss {:?}", info.get("snd_mss"))
+    })?;
+    check(field("rto")? >= 200_000, || {
+        format!("rto {:?}", info.get("rto"))
+    })?;
+
+    let data = tcp_packet(
+        v,
+        &Segment {
+            src_port: 40002,
+            dst_port: 8080,
+            seq: 1_000_001,
+            ack: synack.seq.wrapping_add(1),
+            flags: TcpFlags::ACK | TcpFlags::PSH,
+            window: 1000,
+            options: &[],
+            payload: &[7; 300],
+        },
+    );
+    t.inject(&data).map_err(|e| e.to_string())?;
+    let r = ok(
+        &mut t,
+        Syscall::Ioctl {
+            fd,
+            request: linux::FIONREAD as u64,
+            arg: -1,
+        },
+        0,
+    )?;
+    check(r.out == SyscallOutput::Int(300), || {
+        format!("FIONREAD {r:?}")
+    })?;
+    // A request whose argument is not one int is refused before the kernel.
+    let r = call(
+        &mut t,
+        Syscall::Ioctl {
+            fd,
+            request: 0x8915,
+            arg: 0,
+        },
+    )?; // SIOCGIFADDR
+    check(r.errno == Some(errno("EINVAL")), || {
+        format!("SIOCGIFADDR {r:?}")
+    })?;
+    Ok(())
+}
+
+fn errno(name: &str) -> i32 {
+    linux::symbol(name).unwrap_or(-1) as i32
+}
+
+/// Commands run in a shell inside the run's namespace, from the script's
+/// folder, with PACKETDRILL_PID and $PPID naming the harness; a sysctl set
+/// there leaves the host's value alone.
+fn commands_run_inside_the_namespace() -> Outcome {
+    let mut t = target(IpVersion::Ipv4)?;
+    let sack = "/proc/sys/net/ipv4/tcp_sack";
+    let host = std::fs::read_to_string(sack).map_err(|e| e.to_string())?;
+    let want = if host.trim() == "0" { "1" } else { "0" };
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let text = format!(
+        "sysctl -qw net.ipv4.tcp_sack={want} && sysctl -n net.ipv4.tcp_sack && \
+         echo $PACKETDRILL_PID $PPID && pwd && grep -c tun0 /proc/self/net/dev"
+    );
+    let out = t
+        .command(&Command {
+            text,
+            dir: dir.path().to_path_buf(),
+        })
+        .map_err(|e| e.to_string())?;
+    let pid = std::process::id();
+    let dir_real = dir.path().canonicalize().map_err(|e| e.to_string())?;
+    let expected = format!("{want}\n{pid} {pid}\n{}\n1\n", dir_real.display());
+    check(
+        out == CommandOutcome::Ran {
+            status: 0,
+            output: expected.clone(),
+        },
+        || format!("got {out:?}, want {expected:?}"),
+    )?;
+    let after = std::fs::read_to_string(sack).map_err(|e| e.to_string())?;
+    check(after == host, || {
+        format!("host tcp_sack changed: {host:?} -> {after:?}")
+    })?;
+    // The value stays for the rest of the run (later commands see it).
+    let again = t
+        .command(&Command {
+            text: "sysctl -n net.ipv4.tcp_sack; exit 3".into(),
+            dir: PathBuf::new(),
+        })
+        .map_err(|e| e.to_string())?;
+    check(
+        again
+            == CommandOutcome::Ran {
+                status: 3,
+                output: format!("{want}\n"),
+            },
+        || format!("{again:?}"),
+    )?;
+    Ok(())
+}
+
+fn udp_socket(t: &mut KernelTarget, v: IpVersion, port: u16) -> Result<i32, Failed> {
+    let s = call(
+        t,
+        Syscall::Socket {
+            domain: domain(v),
+            ty: linux::SOCK_DGRAM as i32,
+            protocol: 0,
+        },
+    )?;
+    let fd = s.ret as i32;
+    ok(
+        t,
+        Syscall::Bind {
+            fd,
+            addr: Some(local(v, port)),
+        },
+        0,
+    )?;
+    Ok(fd)
+}
+
+/// UDP both ways: sendto puts a datagram on the wire, an injected one is
+/// read back with its source address.
+fn udp_sendto_recvfrom(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let fd = udp_socket(&mut t, v, 5353)?;
+    let to = remote(v, 7777);
+    ok(
+        &mut t,
+        Syscall::SendTo {
+            fd,
+            buf: Buf::Data(b"pong".to_vec()),
+            len: 4,
+            flags: 0,
+            addr: Some(to),
+        },
+        4,
+    )?;
+    let (_, bytes) = next_packet(&mut t, Duration::from_secs(1))?;
+    let d = IpDatagram::parse(&bytes, ChecksumMode::Verify).map_err(|e| e.to_string())?;
+    match d.upper {
+        UpperRepr::Udp(u) => check(
+            u.src_port == 5353 && u.dst_port == 7777 && u.payload == b"pong",
+            || format!("{u:?}"),
+        )?,
+        other => return Err(format!("not UDP: {other:?}").into()),
+    }
+    t.inject(&udp_packet(v, 0, 7777, 5353, b"ping"))
+        .map_err(|e| e.to_string())?;
+    let r = ok(
+        &mut t,
+        Syscall::RecvFrom {
+            fd,
+            len: 100,
+            flags: 0,
+        },
+        4,
+    )?;
+    check(
+        r.out
+            == SyscallOutput::Addr {
+                data: b"ping".to_vec(),
+                addr: Some(to),
+            },
+        || format!("{r:?}"),
+    )
+}
+
+/// recvmsg hands back control messages as raw Linux bytes (IP_TOS here).
+fn recvmsg_control_messages() -> Outcome {
+    let v = IpVersion::Ipv4;
+    let mut t = target(v)?;
+    let fd = udp_socket(&mut t, v, 5353)?;
+    let on = Buf::Data(1i32.to_ne_bytes().to_vec());
+    ok(
+        &mut t,
+        Syscall::SetSockOpt {
+            fd,
+            level: linux::IPPROTO_IP as i32,
+            name: linux::IP_RECVTOS as i32,
+            value: on,
+            len: 4,
+        },
+        0,
+    )?;
+    t.inject(&udp_packet(v, 0x10, 7777, 5353, b"tos"))
+        .map_err(|e| e.to_string())?;
+    let msg = MsgHdr {
+        name: Some(remote(v, 0)),
+        iov: vec![
+            IoVec {
+                base: Buf::Data(vec![]),
+                len: 2,
+            },
+            IoVec {
+                base: Buf::Data(vec![]),
+                len: 10,
+            },
+        ],
+        control: vec![],
+        control_len: 64,
+        flags: 0,
+    };
+    let r = ok(&mut t, Syscall::RecvMsg { fd, msg, flags: 0 }, 3)?;
+    let want = SyscallOutput::Msg {
+        data: b"tos".to_vec(),
+        name: Some(remote(v, 7777)),
+        control: vec![Cmsg {
+            level: linux::IPPROTO_IP as i32,
+            ty: linux::IP_TOS as i32,
+            data: vec![0x10],
+        }],
+        flags: 0,
+    };
+    check(r.out == want, || format!("{r:?}"))?;
+    // sendmsg with a control message: IP_TOS for this datagram only.
+    let msg = MsgHdr {
+        name: Some(remote(v, 7777)),
+        iov: vec![
+            IoVec {
+                base: Buf::Data(b"ab".to_vec()),
+                len: 2,
+            },
+            IoVec {
+                base: Buf::Data(b"cd".to_vec()),
+                len: 2,
+            },
+        ],
+        control: vec![Cmsg {
+            level: linux::IPPROTO_IP as i32,
+            ty: linux::IP_TOS as i32,
+            data: 0x20i32.to_ne_bytes().to_vec(),
+        }],
+        control_len: 0,
+        flags: 0,
+    };
+    ok(&mut t, Syscall::SendMsg { fd, msg, flags: 0 }, 4)?;
+    let (_, bytes) = next_packet(&mut t, Duration::from_secs(1))?;
+    check(bytes[1] == 0x20 && bytes.ends_with(b"abcd"), || {
+        format!("sendmsg sent {bytes:02x?}")
+    })
+}
+
+/// poll and epoll_wait report a listener readable once a connection is queued.
+fn poll_and_epoll_readiness() -> Outcome {
+    let v = IpVersion::Ipv4;
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let epfd = call(&mut t, Syscall::EpollCreate { size: 1, flags: 0 })?.ret as i32;
+    let ev = EpollEvent {
+        events: linux::EPOLLIN as u32,
+        data: 42,
+    };
+    ok(
+        &mut t,
+        Syscall::EpollCtl {
+            epfd,
+            op: linux::EPOLL_CTL_ADD as i32,
+            fd: lfd,
+            event: Some(ev),
+        },
+        0,
+    )?;
+    let r = ok(
+        &mut t,
+        Syscall::EpollWait {
+            epfd,
+            max_events: 4,
+            timeout_ms: 0,
+        },
+        0,
+    )?;
+    check(r.out == SyscallOutput::EpollEvents(vec![]), || {
+        format!("{r:?}")
+    })?;
+    handshake(&mut t, v, 40003, 8080)?;
+    let r = ok(
+        &mut t,
+        Syscall::EpollWait {
+            epfd,
+            max_events: 4,
+            timeout_ms: 0,
+        },
+        1,
+    )?;
+    check(r.out == SyscallOutput::EpollEvents(vec![ev]), || {
+        format!("{r:?}")
+    })?;
+    let pollin = linux::POLLIN as i16;
+    let r = ok(
+        &mut t,
+        Syscall::Poll {
+            fds: vec![PollFd {
+                fd: lfd,
+                events: pollin,
+            }],
+            timeout_ms: 0,
+        },
+        1,
+    )?;
+    check(r.out == SyscallOutput::PollRevents(vec![pollin]), || {
+        format!("{r:?}")
+    })
+}
+
+/// A non-blocking accept on an empty queue returns EAGAIN at once.
+fn nonblocking_calls_do_not_block() -> Outcome {
+    let v = IpVersion::Ipv4;
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let r = ok(
+        &mut t,
+        Syscall::Fcntl {
+            fd: lfd,
+            cmd: linux::F_GETFL as i32,
+            arg: 0,
+        },
+        2,
+    )?; // O_RDWR
+    ok(
+        &mut t,
+        Syscall::Fcntl {
+            fd: lfd,
+            cmd: linux::F_SETFL as i32,
+            arg: r.ret | linux::O_NONBLOCK,
+        },
+        0,
+    )?;
+    let r = call(&mut t, Syscall::Accept { fd: lfd, flags: 0 })?;
+    check(r.errno == Some(errno("EAGAIN")), || format!("{r:?}"))
+}
+
+/// Calls naming fds the run did not create never reach the kernel.
+fn foreign_fds_are_not_touched() -> Outcome {
+    let mut t = target(IpVersion::Ipv4)?;
+    for fd in [0, 1, 2] {
+        let r = call(&mut t, Syscall::Close { fd })?;
+        check(r.errno == Some(errno("EBADF")), || {
+            format!("close({fd}) gave {r:?}")
+        })?;
+    }
+    check(std::path::Path::new("/proc/self/fd/1").exists(), || {
+        "stdout was closed".into()
+    })?;
+    let r = call(
+        &mut t,
+        Syscall::Poll {
+            fds: vec![PollFd {
+                fd: 1,
+                events: linux::POLLOUT as i16,
+            }],
+            timeout_ms: 0,
+        },
+    )?;
+    check(
+        r.out == SyscallOutput::PollRevents(vec![linux::POLLNVAL as i16]),
+        || format!("{r:?}"),
+    )
+}
+
+/// Malformed requests are typed errors, not crashes.
+fn bad_requests_are_errors() -> Outcome {
+    let mut t = target(IpVersion::Ipv4)?;
+    let fd = udp_socket(&mut t, IpVersion::Ipv4, 5353)?;
+    match t.syscall(Syscall::Read { fd, len: 1 << 40 }) {
+        Err(TargetError::Unsupported(why)) => check(why.contains("read buffer"), || why.clone())?,
+        other => return Err(format!("huge read gave {other:?}").into()),
+    }
+    match t.inject(&[0x10; 40]) {
+        Err(TargetError::Io(_)) => {}
+        other => return Err(format!("non-IP inject gave {other:?}").into()),
+    }
+    let r = call(
+        &mut t,
+        Syscall::Write {
+            fd,
+            buf: Buf::Null,
+            len: 10,
+        },
+    )?;
+    check(
+        r.errno == Some(errno("EFAULT")) || r.errno == Some(errno("EDESTADDRREQ")),
+        || format!("{r:?}"),
+    )
+}
+
+/// Several runs at once, each in its own namespace with the same addresses.
+fn parallel_runs_are_isolated() -> Outcome {
+    let runs: Vec<_> = (0..4)
+        .map(|i| {
+            std::thread::spawn(move || -> Result<u64, String> {
+                let v = ALL_VERSIONS[i % 3];
+                let mut t = KernelTarget::new(&config(v)).map_err(|e| e.to_string())?;
+                let lfd = listener(&mut t, v, 8080)?;
+                handshake(&mut t, v, 40000, 8080)?;
+                accepted_fd(&call(&mut t, Syscall::Accept { fd: lfd, flags: 0 })?)?;
+                Ok(t.namespace_id())
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for r in runs {
+        ids.insert(r.join().map_err(|_| "a run panicked")??);
+    }
+    check(ids.len() == 4, || format!("namespaces {ids:?}"))
+}
+
+/// Router solicitations and MLD reports that tun0 sends by itself are not
+/// reported as packets; time passes in real time.
+fn link_local_chatter_is_not_reported() -> Outcome {
+    let mut t = target(IpVersion::Ipv6)?;
+    let start = t.now();
+    let wait = Duration::from_millis(1500);
+    let e = t.next_event(start + wait).map_err(|e| e.to_string())?;
+    check(e.is_none(), || format!("unexpected event {e:?}"))?;
+    let waited = t.now().saturating_since(start);
+    check(waited >= wait, || {
+        format!("next_event returned after {waited}")
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    type Test = fn(IpVersion) -> Outcome;
+    let per_version: [(&str, Test); 4] = [
+        ("handshake_accept_write_read", handshake_accept_write_read),
+        (
+            "blocking_accept_is_reported_then_completes",
+            blocking_accept,
+        ),
+        ("tcp_info_and_ioctl", tcp_info_and_ioctl),
+        ("udp_sendto_recvfrom", udp_sendto_recvfrom),
+    ];
+    let mut trials = Vec::new();
+    for v in ALL_VERSIONS {
+        for (name, test) in per_version {
+            let n = version_name(v);
+            trials.push(Trial::test(format!("{name}::{n}"), move || test(v)));
+        }
+    }
+    type Single = (&'static str, fn() -> Outcome);
+    let single: [Single; 8] = [
+        (
+            "commands_run_inside_the_namespace",
+            commands_run_inside_the_namespace,
+        ),
+        (
+            "recvmsg_sendmsg_control_messages::ipv4",
+            recvmsg_control_messages,
+        ),
+        ("poll_and_epoll_readiness::ipv4", poll_and_epoll_readiness),
+        (
+            "nonblocking_calls_do_not_block::ipv4",
+            nonblocking_calls_do_not_block,
+        ),
+        ("foreign_fds_are_not_touched", foreign_fds_are_not_touched),
+        ("bad_requests_are_errors", bad_requests_are_errors),
+        ("parallel_runs_are_isolated", parallel_runs_are_isolated),
+        (
+            "link_local_chatter_is_not_reported::ipv6",
+            link_local_chatter_is_not_reported,
+        ),
+    ];
+    trials.extend(
+        single
+            .into_iter()
+            .map(|(name, test)| Trial::test(name, test)),
+    );
+    let trials = support::gate(trials, support::Need::Kernel, check_available());
+    libtest_mimic::run(&args, trials).exit();
+}
