@@ -25,6 +25,8 @@ mod text;
 
 use core::ops::ControlFlow;
 
+pub(crate) use sequence::acceptable;
+
 use crate::time::Instant;
 
 use super::closed::reset_for_closed;
@@ -54,10 +56,36 @@ impl Connection {
         match self.state {
             State::Closed | State::Listen => self.closed_arrives(seg),
             State::SynSent => self.syn_sent_arrives(now, seg),
-            _ => match self.other_states_arrive(now, seg) {
-                ControlFlow::Break(outcome) | ControlFlow::Continue(outcome) => outcome,
-            },
+            State::SynReceived if self.is_simultaneous_synack(seg) => {
+                // The SYN repeats what we already acknowledge: process the
+                // rest of the segment as if it began after the SYN.
+                let mut rest = seg.clone();
+                rest.flags.remove(super::Flags::SYN);
+                rest.seq += 1;
+                self.other_states(now, &rest)
+            }
+            _ => self.other_states(now, seg),
         }
+    }
+
+    fn other_states(&mut self, now: Instant, seg: &Segment) -> SegmentOutcome {
+        match self.other_states_arrive(now, seg) {
+            ControlFlow::Break(outcome) | ControlFlow::Continue(outcome) => outcome,
+        }
+    }
+
+    /// Simultaneous open (RFC 9293 §3.5 Figure 8, line 7): in SYN-RECEIVED
+    /// after SYN-SENT, the peer's SYN,ACK repeats its SYN (SEG.SEQ + 1 =
+    /// RCV.NXT) and acknowledges ours. Taken literally, the sequence check
+    /// would reject it (the SYN lies before RCV.NXT); Linux accepts exactly
+    /// this segment (`tcp_validate_incoming`), as the figure intends.
+    fn is_simultaneous_synack(&self, seg: &Segment) -> bool {
+        !self.passive
+            && seg.flags.syn()
+            && seg.flags.ack()
+            && !seg.flags.rst()
+            && seg.seq + 1 == self.tcb.rcv_nxt
+            && seg.ack == self.tcb.snd_max
     }
 
     /// §3.10.7.1: the TCB is gone; answer with a RST unless the segment is one.
