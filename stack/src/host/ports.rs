@@ -74,15 +74,17 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// Linux `inet_bind_conflict` for TCP (and the same rules for UDP, where
-    /// nothing listens): overlapping addresses conflict unless both set
-    /// SO_REUSEADDR and neither listens, or both set SO_REUSEPORT.
-    pub fn conflicts_with(&self, other: &Binding) -> bool {
-        if !self.scope.overlaps(other.scope) {
+    /// Whether this existing holder keeps `new` off the port (Linux
+    /// `inet_bind_conflict` as `bind` and `listen` use it): overlapping
+    /// addresses conflict unless both set SO_REUSEADDR and the holder is
+    /// not listening, or both set SO_REUSEPORT. Whether `new` listens does
+    /// not matter, only the holder's state does.
+    pub fn blocks(&self, new: &Binding) -> bool {
+        if !self.scope.overlaps(new.scope) {
             return false;
         }
-        let reuse_addr = self.reuse_addr && other.reuse_addr && !self.listening && !other.listening;
-        let reuse_port = self.reuse_port && other.reuse_port;
+        let reuse_addr = self.reuse_addr && new.reuse_addr && !self.listening;
+        let reuse_port = self.reuse_port && new.reuse_port;
         !(reuse_addr || reuse_port)
     }
 }
@@ -114,10 +116,7 @@ impl Ports {
     /// Whether `b` could be added on `port`.
     pub fn check(&self, proto: Proto, port: u16, b: &Binding) -> Result<(), Errno> {
         let holders = self.map.get(&(proto, port)).map_or(&[][..], Vec::as_slice);
-        if holders
-            .iter()
-            .any(|h| h.owner != b.owner && h.conflicts_with(b))
-        {
+        if holders.iter().any(|h| h.owner != b.owner && h.blocks(b)) {
             return Err(Errno::EADDRINUSE);
         }
         Ok(())
@@ -212,22 +211,27 @@ mod tests {
     }
 
     #[test]
-    fn conflicts_follow_reuse_flags_and_listen_state() {
-        let mut x = b(1, Scope::Any4);
-        let mut y = b(2, v4("192.168.0.1"));
-        assert!(x.conflicts_with(&y), "no flags");
-        x.reuse_addr = true;
-        assert!(x.conflicts_with(&y), "only one has SO_REUSEADDR");
-        y.reuse_addr = true;
-        assert!(!x.conflicts_with(&y), "both SO_REUSEADDR");
-        y.listening = true;
+    fn conflicts_follow_reuse_flags_and_the_holders_listen_state() {
+        let mut held = b(1, Scope::Any4);
+        let mut new = b(2, v4("192.168.0.1"));
+        assert!(held.blocks(&new), "no flags");
+        held.reuse_addr = true;
+        assert!(held.blocks(&new), "only one has SO_REUSEADDR");
+        new.reuse_addr = true;
+        assert!(!held.blocks(&new), "both SO_REUSEADDR");
+        new.listening = true;
         assert!(
-            x.conflicts_with(&y),
+            !held.blocks(&new),
+            "the newcomer may listen over a bound holder"
+        );
+        held.listening = true;
+        assert!(
+            held.blocks(&new),
             "SO_REUSEADDR does not share with a listener"
         );
-        x.reuse_port = true;
-        y.reuse_port = true;
-        assert!(!x.conflicts_with(&y), "both SO_REUSEPORT");
+        held.reuse_port = true;
+        new.reuse_port = true;
+        assert!(!held.blocks(&new), "both SO_REUSEPORT");
     }
 
     #[test]

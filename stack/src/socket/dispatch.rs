@@ -84,14 +84,18 @@ impl Stack {
             Call::Listen { fd, backlog } => self.sys_listen(*fd, *backlog).into(),
             Call::Accept { fd, flags } => self.sys_accept(*fd, *flags),
             Call::Connect { fd, addr } => self.sys_connect(*fd, *addr, p),
-            Call::Read { fd, len } => self.read_like(*fd, *len, 0, RecvShape::Data, p),
-            Call::Readv { fd, iov } => self.read_like(*fd, total_len(iov), 0, RecvShape::Data, p),
-            Call::Recv { fd, len, flags } => self.read_like(*fd, *len, *flags, RecvShape::Data, p),
+            Call::Read { fd, len } => self.read_like(*fd, *len, 0, RecvShape::Data, true, p),
+            Call::Readv { fd, iov } => {
+                self.read_like(*fd, total_len(iov), 0, RecvShape::Data, true, p)
+            }
+            Call::Recv { fd, len, flags } => {
+                self.read_like(*fd, *len, *flags, RecvShape::Data, false, p)
+            }
             Call::RecvFrom { fd, len, flags } => {
-                self.read_like(*fd, *len, *flags, RecvShape::From, p)
+                self.read_like(*fd, *len, *flags, RecvShape::From, false, p)
             }
             Call::RecvMsg { fd, msg, flags } => {
-                self.read_like(*fd, total_len(&msg.iov), *flags, RecvShape::Msg, p)
+                self.read_like(*fd, total_len(&msg.iov), *flags, RecvShape::Msg, false, p)
             }
             Call::Write { fd, buf, len } => {
                 self.write_like(*fd, buf.bytes(*len).map(<[u8]>::to_vec), 0, None, call, p)
@@ -173,12 +177,13 @@ impl Stack {
         len: usize,
         flags: i32,
         shape: RecvShape,
+        plain_read: bool,
         p: &mut Progress,
     ) -> Step {
         let s = match self.fds.get(fd).map(|e| e.kind) {
             Err(e) => return err(e),
             // read(2) on an epoll fd: its file has no read method.
-            Ok(FdKind::Epoll(_)) if shape == RecvShape::Data && flags == 0 => {
+            Ok(FdKind::Epoll(_)) if plain_read => {
                 return err(Errno::EINVAL);
             }
             Ok(FdKind::Epoll(_)) => return err(Errno::ENOTSOCK),
