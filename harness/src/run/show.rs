@@ -110,9 +110,9 @@ fn option(o: &TcpOption<'_>, map: &Mapping, flow: Option<FlowId>) -> String {
             format!("TS val {val} ecr {tsecr}")
         }
         TcpOption::Md5(d) => format!("md5 {}", hex(d)),
-        TcpOption::FastOpen(c) if c.is_empty() => "FO".into(),
+        TcpOption::FastOpen([]) => "FO".into(),
         TcpOption::FastOpen(c) => format!("FO {}", hex(c)),
-        TcpOption::FastOpenExp(c) if c.is_empty() => "FOEXP".into(),
+        TcpOption::FastOpenExp([]) => "FOEXP".into(),
         TcpOption::FastOpenExp(c) => format!("FOEXP {}", hex(c)),
         TcpOption::Raw { kind, data } => format!("kind {kind} {}", hex(data)),
         TcpOption::Malformed(b) => format!("malformed {}", hex(b)),

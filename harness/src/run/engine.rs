@@ -1,0 +1,706 @@
+//! The event loop: walks a script's timeline against a [`Target`].
+//!
+//! For each event, in file order:
+//! - an inbound packet, a syscall, a command or a code block happens at the
+//!   start of its window: the target's time is advanced to it (collecting
+//!   whatever the target does meanwhile), then it is carried out;
+//! - an outbound packet is the next packet the stack sent (already queued, or
+//!   awaited until the window closes), compared field by field.
+//!
+//! Packets the stack sends are consumed strictly in order, so a packet the
+//! script does not list shows up as a mismatch (or as early) at the next
+//! outbound line, and one left over before the last event fails the run.
+//! One blocking syscall may be outstanding, as in packetdrill's single
+//! syscall thread; the next syscall line waits for it.
+
+use super::args::{ArgError, Eval};
+use super::check::{check, show_result};
+use super::code::Block;
+use super::config::RunConfig;
+use super::inbound::Inbound;
+use super::mapping::{Mapping, Proto};
+use super::outbound::{self, Outbound};
+use super::syscall::{CallEnv, Effect, Prepared, SockInfo, Sockets, prepare};
+use super::timing::{Punctuality, When, window};
+use super::verdict::*;
+use crate::script::ast::{self, EventKind, EventTime, Script};
+use crate::script::printer;
+use crate::target::{
+    Command, CommandOutcome, Event, Started, Syscall, SyscallId, SyscallResult, Target, TargetError,
+};
+use netdrill_stack::linux::{self, TcpInfo};
+use netdrill_stack::time::{Duration, Instant};
+use std::collections::VecDeque;
+use std::path::Path;
+
+/// Why the loop stopped before the end (boxed: verdicts are large).
+type Stop = Box<Verdict>;
+
+fn stop(v: impl Into<Verdict>) -> Stop {
+    Box::new(v.into())
+}
+
+/// A syscall line being executed.
+struct Call {
+    line: u32,
+    /// The line as written (for reports).
+    text: String,
+    prepared: Prepared,
+    /// When it must return (at once, within the tolerance, unless `...t`).
+    end: TimeWindow,
+}
+
+/// A blocking syscall that has not returned yet.
+struct Pending {
+    id: SyscallId,
+    call: Call,
+}
+
+struct Engine<'a> {
+    target: &'a mut dyn Target,
+    cfg: &'a RunConfig,
+    dir: &'a Path,
+    map: Mapping,
+    sockets: Sockets,
+    /// Packets the stack sent that no outbound line has consumed yet.
+    queue: VecDeque<(Instant, Vec<u8>)>,
+    pending: Option<Pending>,
+    /// When the previous event actually happened (base of relative times).
+    last: Instant,
+    notes: Vec<Note>,
+    packets: Vec<TracedPacket>,
+    executed: usize,
+}
+
+/// Plays `script` (from `path`, whose folder commands run in) on `target`.
+pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfig) -> RunResult {
+    let started = std::time::Instant::now();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let total = script.init.len() + script.events.len() + script.cleanup.len();
+    let mut e = Engine {
+        target,
+        cfg,
+        dir,
+        map: Mapping::new(cfg.bind_port, cfg.connect_port),
+        sockets: Sockets::default(),
+        queue: VecDeque::new(),
+        pending: None,
+        last: Instant::ZERO,
+        notes: cfg
+            .notes
+            .iter()
+            .map(|n| Note {
+                line: None,
+                text: n.clone(),
+            })
+            .collect(),
+        packets: Vec::new(),
+        executed: 0,
+    };
+    let verdict = match &cfg.unsupported {
+        Some(what) => Verdict::Unsupported(Unsupported {
+            feature: what.clone(),
+            line: None,
+        }),
+        None => match e.play(script) {
+            Ok(()) => Verdict::Pass,
+            Err(v) => *v,
+        },
+    };
+    RunResult {
+        script: path.to_path_buf(),
+        target: e.target.name().to_string(),
+        ip_version: cfg.net.ip_version,
+        verdict,
+        events_executed: e.executed,
+        events_total: total,
+        target_time: e.target.now(),
+        wall: started.elapsed(),
+        notes: e.notes,
+        packets: e.packets,
+    }
+    .finish()
+}
+
+fn target_error(e: TargetError, line: Option<u32>) -> Stop {
+    Box::new(match e {
+        TargetError::Unsupported(what) => Verdict::Unsupported(Unsupported {
+            feature: what,
+            line,
+        }),
+        other => Verdict::Error(RunError {
+            kind: ErrorKind::Target,
+            message: other.to_string(),
+            line,
+        }),
+    })
+}
+
+fn fail(line: u32, kind: FailureKind, summary: impl Into<String>) -> Failure {
+    Failure {
+        line,
+        kind,
+        summary: summary.into(),
+        expected: None,
+        actual: None,
+        fields: vec![],
+        expected_time: None,
+        actual_time: None,
+    }
+}
+
+fn when(t: &EventTime) -> When {
+    let us = |s: &ast::Seconds| u64::try_from(s.usecs).unwrap_or(0);
+    match t {
+        EventTime::Absolute(s) => When::Absolute(us(s)),
+        EventTime::Relative(s) => When::Relative(us(s)),
+        EventTime::Any(_) => When::Any,
+        EventTime::Range { start, end } => {
+            if start.relative {
+                // `+a~+b`; `+a~b` takes b as relative too, as packetdrill does.
+                When::RelativeRange(us(&start.at), us(&end.at))
+            } else {
+                When::AbsoluteRange(us(&start.at), us(&end.at))
+            }
+        }
+    }
+}
+
+fn end_when(p: &ast::TimePoint) -> When {
+    let us = u64::try_from(p.at.usecs).unwrap_or(0);
+    if p.relative {
+        When::Relative(us)
+    } else {
+        When::Absolute(us)
+    }
+}
+
+impl Engine<'_> {
+    fn play(&mut self, script: &Script) -> Result<(), Stop> {
+        for c in &script.init {
+            self.command(&c.command, None)?;
+            self.executed += 1;
+        }
+        for ev in &script.events {
+            self.event(ev)?;
+            self.executed += 1;
+        }
+        let last_start = self.last;
+        self.finish_pending()?;
+        self.check_leftovers(last_start, script.events.last().map(|e| e.span.line))?;
+        for c in &script.cleanup {
+            self.command(&c.command, None)?;
+            self.executed += 1;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ev: &ast::Event) -> Result<(), Stop> {
+        let line = ev.span.line;
+        let w = window(when(&ev.time), self.last, &self.cfg.tolerance);
+        match &ev.kind {
+            EventKind::Packet(p) if p.direction == ast::Direction::Outbound => {
+                self.outbound(p, line, w)
+            }
+            EventKind::Packet(p) => {
+                self.advance_to(w.start())?;
+                self.inbound(p, line, w)
+            }
+            EventKind::Syscall(s) => self.syscall(s, line, w),
+            EventKind::Command(c) => {
+                self.advance_to(w.start())?;
+                self.check_start(line, w, "command")?;
+                self.command(c, Some(line))
+            }
+            EventKind::Code(c) => {
+                self.advance_to(w.start())?;
+                self.check_start(line, w, "code block")?;
+                self.code(c, line)
+            }
+        }
+    }
+
+    // ---- time --------------------------------------------------------------
+
+    /// Lets the target run until `t`, handling what it does meanwhile.
+    fn advance_to(&mut self, t: Instant) -> Result<(), Stop> {
+        while self.target.now() < t {
+            match self
+                .target
+                .next_event(t)
+                .map_err(|e| target_error(e, None))?
+            {
+                Some(ev) => self.on_event(ev)?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one thing the target did.
+    fn on_event(&mut self, ev: Event) -> Result<(), Stop> {
+        match ev {
+            Event::Packet { at, bytes } => {
+                if self.cfg.trace {
+                    self.packets.push(TracedPacket {
+                        at,
+                        direction: Direction::Outbound,
+                        bytes: bytes.clone(),
+                    });
+                }
+                match outbound::parse(&bytes) {
+                    Ok(Some(_)) => self.queue.push_back((at, bytes)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        let line = self.pending.as_ref().map_or(0, |p| p.call.line);
+                        let mut f = fail(line, FailureKind::UnexpectedPacket, e);
+                        f.actual_time = Some(at);
+                        return Err(stop(Verdict::Fail(f)));
+                    }
+                }
+                Ok(())
+            }
+            Event::SyscallDone { id, at, result } => self.on_done(id, at, result),
+        }
+    }
+
+    /// The start of an event the harness causes must be inside its window
+    /// (a real-time target may be late; the reference target never is).
+    fn check_start(&self, line: u32, w: TimeWindow, what: &str) -> Result<(), Stop> {
+        let now = self.target.now();
+        match w.check(now) {
+            Punctuality::OnTime => Ok(()),
+            p => {
+                let mut f = fail(line, FailureKind::Timing, format!("{what} {}", lateness(p)));
+                f.expected_time = Some(w);
+                f.actual_time = Some(now);
+                Err(stop(Verdict::Fail(f)))
+            }
+        }
+    }
+
+    // ---- packets -------------------------------------------------------------
+
+    fn inbound(&mut self, p: &ast::Packet, line: u32, w: TimeWindow) -> Result<(), Stop> {
+        let builder = Inbound {
+            net: &self.cfg.net,
+            defines: &self.cfg.defines,
+        };
+        let built = builder.build(p, &mut self.map).map_err(stop)?;
+        self.check_start(line, w, "inbound packet")?;
+        self.target
+            .inject(&built.bytes)
+            .map_err(|e| target_error(e, Some(line)))?;
+        let now = self.target.now();
+        if self.cfg.trace {
+            self.packets.push(TracedPacket {
+                at: now,
+                direction: Direction::Inbound,
+                bytes: built.bytes,
+            });
+        }
+        self.last = now;
+        Ok(())
+    }
+
+    fn outbound(&mut self, p: &ast::Packet, line: u32, w: TimeWindow) -> Result<(), Stop> {
+        let deadline = if w.any {
+            self.target.now() + self.cfg.any_time_limit
+        } else {
+            w.deadline()
+        };
+        let (at, bytes) = loop {
+            if let Some(front) = self.queue.pop_front() {
+                break front;
+            }
+            if self.target.now() >= deadline {
+                let mut f = fail(
+                    line,
+                    FailureKind::MissingPacket,
+                    "expected outbound packet did not come",
+                );
+                f.expected = Some(printer::packet_text(p));
+                f.expected_time = Some(w);
+                f.actual_time = Some(self.target.now());
+                return Err(stop(Verdict::Fail(f)));
+            }
+            if let Some(ev) = self
+                .target
+                .next_event(deadline)
+                .map_err(|e| target_error(e, Some(line)))?
+            {
+                self.on_event(ev)?;
+            }
+        };
+        let d = match outbound::parse(&bytes) {
+            Ok(Some(d)) => d,
+            // Filtered packets are never queued; a parse error stops earlier.
+            Ok(None) | Err(_) => return Ok(()),
+        };
+        let cmp = Outbound {
+            net: &self.cfg.net,
+            defines: &self.cfg.defines,
+            ts_tick_usecs: self.cfg.ts_tick_usecs,
+            tolerance_usecs: self.cfg.tolerance.usecs,
+        }
+        .compare(p, &d, &mut self.map)
+        .map_err(stop)?;
+        let timing = w.check(at);
+        if cmp.diffs.is_empty() && timing == Punctuality::OnTime {
+            self.last = at;
+            return Ok(());
+        }
+        let (kind, summary) = match (cmp.diffs.is_empty(), timing) {
+            (false, Punctuality::Early(_)) => (
+                FailureKind::UnexpectedPacket,
+                "the stack sent a packet the script does not expect here".to_string(),
+            ),
+            (false, _) => {
+                let names: Vec<&str> = cmp.diffs.iter().map(|d| d.field.as_str()).collect();
+                (
+                    FailureKind::PacketMismatch,
+                    format!("outbound packet differs in {}", names.join(", ")),
+                )
+            }
+            (true, p) => (
+                FailureKind::Timing,
+                format!("outbound packet {}", lateness(p)),
+            ),
+        };
+        Err(stop(Verdict::Fail(Failure {
+            line,
+            kind,
+            summary,
+            expected: Some(printer::packet_text(p)),
+            actual: Some(cmp.actual),
+            fields: cmp.diffs,
+            expected_time: Some(w),
+            actual_time: Some(at),
+        })))
+    }
+
+    /// After the last event: packets the stack sent before the last event
+    /// began were never listed by the script.
+    fn check_leftovers(&mut self, last_start: Instant, line: Option<u32>) -> Result<(), Stop> {
+        let Some((at, bytes)) = self
+            .queue
+            .iter()
+            .find(|(at, _)| *at + self.cfg.tolerance.for_interval(Duration::ZERO) < last_start)
+            .cloned()
+        else {
+            return Ok(());
+        };
+        let actual = match outbound::parse(&bytes) {
+            Ok(Some(d)) => {
+                let flow = outbound::flow_of(&d, &mut self.map, None);
+                super::show::outbound(&d, &self.map, flow)
+            }
+            _ => format!("{} bytes", bytes.len()),
+        };
+        let mut f = fail(
+            line.unwrap_or(0),
+            FailureKind::UnexpectedPacket,
+            "the stack sent a packet the script does not list",
+        );
+        f.actual = Some(actual);
+        f.actual_time = Some(at);
+        Err(stop(Verdict::Fail(f)))
+    }
+
+    // ---- syscalls --------------------------------------------------------------
+
+    fn syscall(&mut self, s: &ast::Syscall, line: u32, w: TimeWindow) -> Result<(), Stop> {
+        // One syscall at a time: a blocking one must have returned first.
+        self.finish_pending()?;
+        self.advance_to(w.start())?;
+        self.check_start(line, w, "syscall")?;
+        let prepared = {
+            let env = CallEnv {
+                eval: Eval {
+                    defines: &self.cfg.defines,
+                },
+                net: &self.cfg.net,
+                mapping: &self.map,
+                sockets: &self.sockets,
+            };
+            prepare(&env, s).map_err(stop)?
+        };
+        let start = self.target.now();
+        self.last = start;
+        let end = match &s.end {
+            Some(p) => TimeWindow::for_end(end_when(p), start, &self.cfg.tolerance),
+            None => window(When::Relative(0), start, &self.cfg.tolerance),
+        };
+        let text = printer::event_text(&ast::Event {
+            time: EventTime::Relative(ast::Seconds {
+                usecs: 0,
+                text: "0".into(),
+                span: s.span,
+            }),
+            kind: EventKind::Syscall(s.clone()),
+            span: s.span,
+            trivia: ast::Trivia::default(),
+        });
+        let text = text.trim_start_matches("+0").trim().to_string();
+        let call = Call {
+            line,
+            text,
+            prepared,
+            end,
+        };
+        match self
+            .target
+            .syscall(call.prepared.call.clone())
+            .map_err(|e| target_error(e, Some(line)))?
+        {
+            Started::Done(result) => self.complete(&call, start, result),
+            Started::Blocked(id) => {
+                self.pending = Some(Pending { id, call });
+                if s.end.is_none() {
+                    // Not marked blocking: it must return within the tolerance.
+                    self.finish_pending()?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits for the outstanding blocking call, if any, until its end window closes.
+    fn finish_pending(&mut self) -> Result<(), Stop> {
+        while let Some(p) = &self.pending {
+            let deadline = p.call.end.deadline();
+            let (line, text, end) = (p.call.line, p.call.text.clone(), p.call.end);
+            if self.target.now() >= deadline {
+                let mut f = fail(
+                    line,
+                    FailureKind::Blocking,
+                    "the call is still blocked when the script says it returns",
+                );
+                f.expected = Some(text);
+                f.expected_time = Some(end);
+                f.actual_time = Some(self.target.now());
+                return Err(stop(Verdict::Fail(f)));
+            }
+            if let Some(ev) = self
+                .target
+                .next_event(deadline)
+                .map_err(|e| target_error(e, Some(line)))?
+            {
+                self.on_event(ev)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn on_done(&mut self, id: SyscallId, at: Instant, result: SyscallResult) -> Result<(), Stop> {
+        match self.pending.take() {
+            Some(p) if p.id == id => self.complete(&p.call, at, result),
+            other => {
+                self.pending = other;
+                Err(stop(Verdict::Error(RunError {
+                    kind: ErrorKind::Target,
+                    message: format!("the target completed syscall {id:?}, which was not pending"),
+                    line: None,
+                })))
+            }
+        }
+    }
+
+    /// Checks a returned call (time, value, outputs) and records what it did.
+    fn complete(&mut self, p: &Call, at: Instant, result: SyscallResult) -> Result<(), Stop> {
+        let diffs = check(&p.prepared.expect, &result, &self.map);
+        let timing = p.end.check(at);
+        if !diffs.is_empty() || timing != Punctuality::OnTime {
+            let (kind, summary) = if diffs.is_empty() {
+                (
+                    FailureKind::Blocking,
+                    format!("the call returned {}", lateness(timing)),
+                )
+            } else {
+                let names: Vec<&str> = diffs.iter().map(|d| d.field.as_str()).collect();
+                (
+                    FailureKind::Syscall,
+                    format!(
+                        "{} returned a different {}",
+                        p.prepared.call.name(),
+                        names.join(", ")
+                    ),
+                )
+            };
+            return Err(stop(Verdict::Fail(Failure {
+                line: p.line,
+                kind,
+                summary,
+                expected: Some(p.text.clone()),
+                actual: Some(format!(
+                    "{} = {}",
+                    p.prepared.call.name(),
+                    show_result(&result)
+                )),
+                fields: diffs,
+                expected_time: Some(p.end),
+                actual_time: Some(at),
+            })));
+        }
+        if result.ret >= 0 {
+            self.apply(&p.prepared, &result);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, p: &Prepared, r: &SyscallResult) {
+        let live = i32::try_from(r.ret).unwrap_or(-1);
+        let script = i32::try_from(p.expect.ret).unwrap_or(-1);
+        match p.effect {
+            Effect::None => {}
+            Effect::Socket(info) => {
+                self.map.bind_fd(script, live);
+                self.sockets.insert(live, info);
+                self.map.socket_created(live, info.proto);
+            }
+            Effect::Bind { live_fd, port } => self.map.socket_bound(live_fd, port),
+            Effect::Listen { live_fd } => {
+                let proto = self.sockets.get(live_fd).map_or(Proto::Tcp, |s| s.proto);
+                self.map.socket_listening(live_fd, proto);
+            }
+            Effect::Accept { listener } => {
+                self.map.bind_fd(script, live);
+                let info = self.sockets.get(listener).unwrap_or(SockInfo {
+                    domain: super::syscall::default_domain(self.cfg.net.ip_version),
+                    proto: Proto::Tcp,
+                });
+                self.sockets.insert(live, info);
+                self.map.accepted(listener, live);
+            }
+            Effect::Close { script_fd } => {
+                let live_fd = self.map.live_fd(script_fd);
+                self.sockets.remove(live_fd);
+                self.map.close_fd(script_fd);
+            }
+            Effect::EpollCreate => self.map.bind_fd(script, live),
+        }
+    }
+
+    // ---- commands and code -----------------------------------------------------
+
+    fn command(&mut self, c: &ast::Command, line: Option<u32>) -> Result<(), Stop> {
+        let cmd = Command {
+            text: c.text.clone(),
+            dir: self.dir.to_path_buf(),
+        };
+        let line = line.or(Some(c.span.line));
+        match self
+            .target
+            .command(&cmd)
+            .map_err(|e| target_error(e, line))?
+        {
+            CommandOutcome::Ran { status: 0, .. } => {}
+            CommandOutcome::Ran { status, output } => {
+                let mut f = fail(
+                    line.unwrap_or(0),
+                    FailureKind::Command,
+                    format!("command exited with status {status}"),
+                );
+                f.expected = Some(format!("`{}` exits with status 0", c.text.trim()));
+                f.actual = Some(output.trim().to_string());
+                f.actual_time = Some(self.target.now());
+                return Err(stop(Verdict::Fail(f)));
+            }
+            CommandOutcome::Applied { notes } => {
+                self.notes
+                    .extend(notes.into_iter().map(|text| Note { line, text }));
+            }
+            CommandOutcome::Unsupported { reason } => {
+                return Err(stop(Verdict::Unsupported(Unsupported {
+                    feature: reason,
+                    line,
+                })));
+            }
+        }
+        self.last = self.target.now();
+        Ok(())
+    }
+
+    fn code(&mut self, c: &ast::Code, line: u32) -> Result<(), Stop> {
+        let block = Block::parse(&c.text).map_err(|e| {
+            Verdict::Unsupported(Unsupported {
+                feature: e.0,
+                line: Some(line),
+            })
+        })?;
+        self.last = self.target.now();
+        if block.is_empty() {
+            return Ok(());
+        }
+        let Some(fd) = self.map.socket_under_test() else {
+            return Err(stop(ArgError::script(
+                "a %{ }% block needs a socket to read tcp_info from",
+                c.span,
+            )));
+        };
+        let call = Syscall::GetSockOpt {
+            fd,
+            level: linux::SOL_TCP as i32,
+            name: linux::TCP_INFO as i32,
+            len: linux::TCP_INFO_LEN as u32,
+        };
+        let result = match self
+            .target
+            .syscall(call)
+            .map_err(|e| target_error(e, Some(line)))?
+        {
+            Started::Done(r) => r,
+            Started::Blocked(_) => {
+                return Err(stop(Verdict::Error(RunError {
+                    kind: ErrorKind::Target,
+                    message: "getsockopt(TCP_INFO) blocked".into(),
+                    line: Some(line),
+                })));
+            }
+        };
+        let bytes = match (&result.ret, &result.out) {
+            (0, crate::target::SyscallOutput::OptVal(b)) => b.clone(),
+            _ => {
+                let mut f = fail(
+                    line,
+                    FailureKind::Assertion,
+                    "getsockopt(TCP_INFO) for the %{ }% block failed",
+                );
+                f.actual = Some(show_result(&result));
+                return Err(stop(Verdict::Fail(f)));
+            }
+        };
+        let info = TcpInfo::from_bytes(&bytes);
+        match block.run(&info) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(a)) => {
+                let mut f = fail(line, FailureKind::Assertion, "assertion failed");
+                f.expected = Some(format!("assert {}", a.condition));
+                f.actual = Some(a.to_string());
+                f.fields = a
+                    .values
+                    .iter()
+                    .map(|(n, v)| FieldDiff {
+                        field: n.clone(),
+                        expected: String::new(),
+                        actual: v.clone(),
+                    })
+                    .collect();
+                f.actual_time = Some(self.target.now());
+                Err(stop(Verdict::Fail(f)))
+            }
+            Err(u) => Err(stop(Verdict::Unsupported(Unsupported {
+                feature: u.0,
+                line: Some(line),
+            }))),
+        }
+    }
+}
+
+fn lateness(p: Punctuality) -> String {
+    match p {
+        Punctuality::OnTime => "on time".into(),
+        Punctuality::Early(d) => format!("came {} µs too early", d.as_micros()),
+        Punctuality::Late(d) => format!("came {} µs too late", d.as_micros()),
+    }
+}

@@ -1,0 +1,556 @@
+use super::fake::*;
+use crate::run::config::RunConfig;
+use crate::run::mapping::FIRST_REMOTE_PORT;
+use crate::run::verdict::*;
+use crate::target::{CommandOutcome, IpVersion, SyscallOutput, SyscallResult};
+use netdrill_stack::linux::TcpInfo;
+use netdrill_stack::time::{Duration, Instant};
+use netdrill_stack::wire::TcpOption;
+use std::path::Path;
+
+fn play(src: &str, fake: &mut Fake) -> RunResult {
+    play_with(src, fake, &[])
+}
+
+fn play_with(src: &str, fake: &mut Fake, cli: &[(String, Option<String>)]) -> RunResult {
+    let script = crate::script::parse(src).unwrap_or_else(|d| panic!("parse: {d:?}"));
+    let opts: Vec<_> = script
+        .options
+        .iter()
+        .map(|o| (o.name.clone(), o.value.clone()))
+        .collect();
+    let mut cfg = RunConfig::new(IpVersion::Ipv4, &opts, cli).expect("config");
+    cfg.trace = true;
+    crate::run::run(&script, Path::new("t/x.pkt"), fake, &cfg)
+}
+
+fn ok(ret: i64) -> Reply {
+    Reply::Now(SyscallResult::ok(ret))
+}
+
+const ISN: u32 = 0xfff0_0000;
+
+const SERVER: &str = "
+0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0  bind(3, ..., ...) = 0
++0  listen(3, 1) = 0
++0  < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
++0  > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++.1 < . 1:1(0) ack 1 win 257
++0  accept(3, ..., ...) = 4
++0  write(4, ..., 1000) = 1000
++0  > P. 1:1001(1000) ack 1
+";
+
+/// A fake that plays a correct server side for `SERVER`.
+fn server_fake() -> Fake {
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    let mut synack = Seg::new("S.", ISN, 1);
+    synack.options = vec![
+        TcpOption::Mss(1460),
+        TcpOption::Nop,
+        TcpOption::WindowScale(8),
+    ];
+    f.on_inject
+        .push_back(vec![(Duration::from_micros(50), synack.bytes())]);
+    f.on_inject.push_back(vec![]);
+    f.replies.push_back(ok(4));
+    f.replies.push_back(ok(1000));
+    f
+}
+
+#[test]
+fn a_correct_server_run_passes_and_every_event_counts() {
+    let mut f = server_fake();
+    // The data segment goes out right after write().
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    let r = play(SERVER, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert_eq!((r.events_executed, r.events_total), (9, 9));
+    // The SYN went to the bound port from a fresh remote port, as written.
+    let (src, dst, syn) = tcp_of(&f.injected[0].1);
+    assert_eq!((src, dst), (REMOTE, LOCAL));
+    assert_eq!(
+        (syn.src_port, syn.dst_port, syn.seq, syn.window),
+        (FIRST_REMOTE_PORT, 8080, 0, 32792)
+    );
+    assert_eq!(syn.options.mss(), Some(1000));
+    // The ACK's ack number is shifted into the stack's numbering.
+    let (_, _, ack) = tcp_of(&f.injected[1].1);
+    assert_eq!(ack.ack, ISN.wrapping_add(1));
+    assert_eq!(
+        f.injected[1].0,
+        Instant::from_micros(100_050),
+        "+.1 after the SYN-ACK arrived"
+    );
+    // bind(..., ...) means the local address and the default port.
+    assert!(
+        matches!(&f.calls[1], crate::target::Syscall::Bind { addr: Some(a), .. } if a.to_string() == "192.168.0.1:8080")
+    );
+    assert_eq!(r.packets.len(), 4, "2 in, 2 out traced");
+}
+
+#[test]
+fn a_wrong_field_fails_with_both_packets_in_script_numbering() {
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 500;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    let r = play(SERVER, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.line, 10);
+    assert_eq!(fl.kind, FailureKind::PacketMismatch);
+    assert_eq!(fl.expected.as_deref(), Some("> P. 1:1001(1000) ack 1"));
+    assert_eq!(
+        fl.actual.as_deref(),
+        Some("> P. 1:501(500) ack 1 win 65535")
+    );
+    assert_eq!(fl.fields.len(), 1);
+    assert_eq!(
+        (
+            fl.fields[0].field.as_str(),
+            fl.fields[0].expected.as_str(),
+            fl.fields[0].actual.as_str()
+        ),
+        ("seq", "1:1001(1000)", "1:501(500)")
+    );
+    assert_eq!(fl.actual_time, Some(Instant::from_micros(100_100)));
+    assert!(fl.expected_time.is_some());
+    assert_eq!(r.events_executed, 8, "stopped at the failing line");
+}
+
+#[test]
+fn a_packet_that_never_comes_is_missing() {
+    let mut f = server_fake();
+    let r = play(SERVER, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.kind, FailureKind::MissingPacket);
+    assert_eq!(fl.line, 10);
+    // Waited until the window closed (4 ms tolerance), no longer.
+    assert_eq!(fl.actual_time, Some(Instant::from_micros(100_050 + 4000)));
+}
+
+#[test]
+fn timing_is_checked_with_the_tolerance() {
+    for (delay, pass) in [
+        (3_999u64, true),
+        (4_000, true),
+        (4_001, false),
+        (60_000, false),
+    ] {
+        let mut f = server_fake();
+        let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+        data.len = 1000;
+        f.send_at(Instant::from_micros(100_050 + delay), data.bytes());
+        let r = play(SERVER, &mut f);
+        assert_eq!(r.verdict.is_pass(), pass, "delay {delay}: {}", r.verdict);
+        if !pass {
+            let Verdict::Fail(fl) = &r.verdict else {
+                panic!()
+            };
+            assert!(
+                matches!(fl.kind, FailureKind::MissingPacket | FailureKind::Timing),
+                "{fl}"
+            );
+        }
+    }
+    // A wider tolerance from a script option line lets the late one pass.
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(160_050), data.bytes());
+    let r = play(&format!("--tolerance_usecs=70000\n{SERVER}"), &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+}
+
+#[test]
+fn an_extra_packet_is_unexpected() {
+    let mut f = server_fake();
+    // A stray ACK before the data the script expects.
+    f.send_at(
+        Instant::from_micros(100_060),
+        Seg::new(".", ISN.wrapping_add(1), 1).bytes(),
+    );
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    let r = play(SERVER, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.kind, FailureKind::PacketMismatch, "{fl}");
+    assert_eq!(fl.actual.as_deref(), Some("> . 1:1(0) ack 1 win 65535"));
+
+    // A stray packet before the last event, never listed, fails the run.
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    f.send_at(
+        Instant::from_micros(150_000),
+        Seg::new(".", ISN.wrapping_add(1001), 1).bytes(),
+    );
+    f.replies.push_back(ok(0));
+    let r = play(&format!("{SERVER}+.1 close(4) = 0\n"), &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.kind, FailureKind::UnexpectedPacket, "{fl}");
+
+    // A packet caused by the last event itself is not held against the script.
+    let mut f = server_fake();
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    f.send_at(
+        Instant::from_micros(200_100),
+        Seg::new("F.", ISN.wrapping_add(1001), 1).bytes(),
+    );
+    f.replies.push_back(ok(0));
+    let r = play(&format!("{SERVER}+.1 close(4) = 0\n"), &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+}
+
+#[test]
+fn an_early_packet_that_differs_is_reported_as_unexpected() {
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    let src = SERVER.replace("+0  > P. 1:1001(1000) ack 1", "+.5 > P. 1:2001(2000) ack 1");
+    let r = play(&src, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.kind, FailureKind::UnexpectedPacket, "{fl}");
+}
+
+#[test]
+fn syscall_results_and_errnos_are_checked() {
+    let mut f = Fake::new();
+    f.replies
+        .extend([ok(3), Reply::Now(SyscallResult::err(115))]);
+    let r = play(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 connect(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)\n",
+        &mut f,
+    );
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!((fl.kind, fl.line), (FailureKind::Syscall, 2));
+    assert_eq!(fl.fields[0].field, "errno");
+    assert_eq!(fl.fields[0].expected, "EAGAIN");
+    assert_eq!(fl.fields[0].actual, "EINPROGRESS");
+    assert!(
+        matches!(&f.calls[1], crate::target::Syscall::Connect { addr: Some(a), .. } if a.to_string() == "192.0.2.1:8080")
+    );
+}
+
+#[test]
+fn script_fds_are_mapped_to_live_fds() {
+    let mut f = Fake::new();
+    f.replies.extend([ok(7), ok(0), ok(0)]);
+    let r = play(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n",
+        &mut f,
+    );
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert!(matches!(
+        f.calls[1],
+        crate::target::Syscall::Listen { fd: 7, backlog: 1 }
+    ));
+    assert!(matches!(
+        f.calls[2],
+        crate::target::Syscall::Close { fd: 7 }
+    ));
+}
+
+#[test]
+fn blocking_calls_must_return_inside_their_end_window() {
+    let src = "0 read(3, ..., 10) = 10\n";
+    let blocking = "0 ...0.100 read(3, ..., 10) = 10\n";
+    let table = [
+        (src, Reply::Now(SyscallResult::ok(10)), true),
+        (
+            src,
+            Reply::After(Duration::from_millis(3), SyscallResult::ok(10)),
+            true,
+        ),
+        (
+            src,
+            Reply::After(Duration::from_millis(50), SyscallResult::ok(10)),
+            false,
+        ),
+        (
+            blocking,
+            Reply::After(Duration::from_millis(100), SyscallResult::ok(10)),
+            true,
+        ),
+        (
+            blocking,
+            Reply::After(Duration::from_millis(120), SyscallResult::ok(10)),
+            false,
+        ),
+        (blocking, Reply::Now(SyscallResult::ok(10)), false),
+    ];
+    for (script, reply, pass) in table {
+        let mut f = Fake::new();
+        f.replies.push_back(reply.clone());
+        let r = play(script, &mut f);
+        assert_eq!(
+            r.verdict.is_pass(),
+            pass,
+            "{script} {reply:?}: {}",
+            r.verdict
+        );
+        if !pass {
+            let Verdict::Fail(fl) = &r.verdict else {
+                panic!()
+            };
+            assert_eq!(fl.kind, FailureKind::Blocking, "{fl}");
+        }
+    }
+}
+
+#[test]
+fn a_blocking_call_returns_when_a_later_inbound_packet_unblocks_it() {
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    f.on_inject.push_back(vec![]);
+    f.replies.push_back(Reply::OnInject(SyscallResult::ok(100)));
+    let src = format!(
+        "{SERVER}+0 ...0.300 read(4, ..., 1000) = 100\n+.2 < P. 1:101(100) ack 1001 win 257\n"
+    );
+    let r = play(&src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let (_, _, seg) = tcp_of(&f.injected[2].1);
+    assert_eq!(seg.ack, ISN.wrapping_add(1001));
+    assert_eq!(seg.payload.len(), 100);
+}
+
+#[test]
+fn commands_the_target_cannot_honour_make_the_script_unsupported() {
+    let mut f = Fake::new();
+    f.commands.push_back(CommandOutcome::Unsupported {
+        reason: "command `nstat`".into(),
+    });
+    f.replies.push_back(ok(3));
+    let r = play(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 `nstat`\n+0 close(3) = 0\n",
+        &mut f,
+    );
+    assert_eq!(
+        r.verdict,
+        Verdict::Unsupported(Unsupported {
+            feature: "command `nstat`".into(),
+            line: Some(2)
+        })
+    );
+    assert!(!r.verdict.is_failure());
+    let mut f = Fake::new();
+    f.commands.push_back(CommandOutcome::Ran {
+        status: 1,
+        output: "boom".into(),
+    });
+    let r = play("`false`\n0 `true`\n", &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.kind, FailureKind::Command);
+    assert_eq!(r.events_executed, 0);
+}
+
+#[test]
+fn unknown_syscalls_and_symbols_are_unsupported_by_name() {
+    let mut f = Fake::new();
+    let r = play("0 splice(4, NULL, 6, NULL, 1, 0) = 0\n", &mut f);
+    assert_eq!(
+        r.verdict,
+        Verdict::Unsupported(Unsupported {
+            feature: "syscall splice".into(),
+            line: Some(1)
+        })
+    );
+    let r = play("0 socket(..., SOCK_WEIRD, 0) = 3\n", &mut Fake::new());
+    assert_eq!(
+        r.verdict,
+        Verdict::Unsupported(Unsupported {
+            feature: "symbol SOCK_WEIRD".into(),
+            line: Some(1)
+        })
+    );
+}
+
+#[test]
+fn code_blocks_check_tcp_info_of_the_socket_under_test() {
+    let mut info = TcpInfo::new();
+    info.set("snd_cwnd", 10);
+    let reply = || {
+        Reply::Now(SyscallResult::with(
+            0,
+            SyscallOutput::OptVal(info.to_bytes()),
+        ))
+    };
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%\n";
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), reply()]);
+    assert_eq!(play(src, &mut f).verdict, Verdict::Pass);
+    assert!(matches!(
+        f.calls[1],
+        crate::target::Syscall::GetSockOpt {
+            fd: 3,
+            level: 6,
+            name: 11,
+            ..
+        }
+    ));
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), reply()]);
+    let r = play(&src.replace("== 10", "== 12"), &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!((fl.kind, fl.line), (FailureKind::Assertion, 2));
+    assert!(
+        fl.actual
+            .as_deref()
+            .unwrap_or("")
+            .contains("tcpi_snd_cwnd=10"),
+        "{fl}"
+    );
+    let mut f = Fake::new();
+    f.replies.extend([ok(3)]);
+    let r = play(&src.replace("assert", "import os;assert"), &mut f);
+    assert!(
+        matches!(
+            r.verdict,
+            Verdict::Unsupported(Unsupported { line: Some(2), .. })
+        ),
+        "{}",
+        r.verdict
+    );
+}
+
+#[test]
+fn timestamps_are_mapped_between_script_and_stack_clocks() {
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    let mut synack = Seg::new("S.", ISN, 1);
+    synack.options = vec![TcpOption::Timestamps {
+        tsval: 777_000,
+        tsecr: 100,
+    }];
+    f.on_inject
+        .push_back(vec![(Duration::ZERO, synack.bytes())]);
+    let mut ack = Seg::new(".", ISN.wrapping_add(1), 11);
+    ack.options = vec![
+        TcpOption::Nop,
+        TcpOption::Nop,
+        TcpOption::Timestamps {
+            tsval: 777_001,
+            tsecr: 101,
+        },
+    ];
+    f.on_inject.push_back(vec![(Duration::ZERO, ack.bytes())]);
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 1000 <TS val 100 ecr 0>
++0 > S. 0:0(0) ack 1 <TS val 5000 ecr 100>
++0 < P. 1:11(10) ack 1 win 1000 <nop,nop,TS val 101 ecr 5000>
++0 > . 1:1(0) ack 11 <nop,nop,TS val 5001 ecr 101>
+";
+    let r = play(src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let (_, _, data) = tcp_of(&f.injected[1].1);
+    assert_eq!(
+        data.options.timestamps(),
+        Some((101, 777_000)),
+        "ecr translated into the stack's clock"
+    );
+
+    // With the TS clock rate given, a val far off the clock fails.
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    f.on_inject
+        .push_back(vec![(Duration::ZERO, synack.bytes())]);
+    let mut ack = Seg::new(".", ISN.wrapping_add(1), 11);
+    ack.options = vec![
+        TcpOption::Nop,
+        TcpOption::Nop,
+        TcpOption::Timestamps {
+            tsval: 778_000,
+            tsecr: 101,
+        },
+    ];
+    f.on_inject.push_back(vec![(Duration::ZERO, ack.bytes())]);
+    let r = play_with(
+        src,
+        &mut f,
+        &[("tcp_ts_tick_usecs".into(), Some("1000".into()))],
+    );
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.fields[0].field, "options");
+    assert!(
+        fl.actual
+            .as_deref()
+            .unwrap_or("")
+            .contains("TS val 6000 ecr 101"),
+        "{fl}"
+    );
+}
+
+#[test]
+fn ecn_and_options_in_order_are_compared_when_written() {
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    let mut synack = Seg::new("S.", ISN, 1);
+    synack.options = vec![TcpOption::Nop, TcpOption::Mss(1460)];
+    f.on_inject
+        .push_back(vec![(Duration::ZERO, synack.bytes())]);
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 1000
++0 > [ect0] S. 0:0(0) ack 1 <mss 1460,nop>
+";
+    let r = play(src, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    let fields: Vec<&str> = fl.fields.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["ecn", "options"]);
+    assert_eq!(fl.fields[1].actual, "<nop,mss 1460>");
+    // `<...>` accepts any options; no IP attribute means ECN is not checked.
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    f.on_inject
+        .push_back(vec![(Duration::ZERO, synack.bytes())]);
+    let r = play(
+        &src.replace("[ect0] ", "")
+            .replace("<mss 1460,nop>", "<...>"),
+        &mut f,
+    );
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+}
+
+#[test]
+fn any_time_waits_for_the_packet_whenever_it_comes() {
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(3_000_000), data.bytes());
+    let src = SERVER.replace("+0  > P. 1:1001(1000) ack 1", "* > P. 1:1001(1000) ack 1");
+    let r = play(&src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert_eq!(r.target_time, Instant::from_micros(3_000_000));
+}

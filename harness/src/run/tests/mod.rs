@@ -1,0 +1,5 @@
+//! Interpreter tests against a scripted fake target: matching, timing,
+//! mapping and verdicts without a stack.
+
+mod engine;
+pub mod fake;
