@@ -157,6 +157,8 @@ pub struct Connection {
     pub(crate) retrans_since: Option<Instant>,
     /// Zero-window probes or keep-alives sent without an answer.
     pub(crate) probes: u32,
+    /// Doublings of the zero-window probe interval (reset when data flows).
+    pub(crate) persist_backoff: u32,
     /// A zero-window probe or keep-alive must be sent at the next poll.
     pub(crate) probe_pending: bool,
     /// Time of the last segment received (keep-alive idle reference).
@@ -209,6 +211,7 @@ impl Connection {
             retries: 0,
             retrans_since: None,
             probes: 0,
+            persist_backoff: 0,
             probe_pending: false,
             last_recv: now,
             snd_sml: open.iss,

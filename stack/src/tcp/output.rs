@@ -301,7 +301,8 @@ impl Connection {
     /// no usable window, the persist timer makes sure a probe goes out.
     fn arm_persist_if_stalled(&mut self, now: Instant, avail: u32) {
         let nothing_in_flight = self.tcb.snd_max == self.tcb.snd_una;
-        if (avail > 0 || self.sndbuf.fin_queued())
+        let fin_unsent = self.sndbuf.fin_seq() == Some(self.tcb.snd_nxt);
+        if (avail > 0 || fin_unsent)
             && nothing_in_flight
             && !self.timers.is_set(TimerKind::Retransmit)
         {
@@ -350,6 +351,7 @@ impl Connection {
         }
         self.tcb.snd_max = self.tcb.snd_max.max(seg_end);
         self.timers.clear(TimerKind::Persist);
+        self.persist_backoff = 0;
         // RFC 6298 §5.1: start the timer if it is not running.
         if !self.timers.is_set(TimerKind::Retransmit) {
             let at = now + self.rtt.rto();

@@ -113,7 +113,7 @@ impl Connection {
     /// The interval before the next zero-window probe: RTO with exponential
     /// backoff (RFC 9293 §3.8.6.1, SHLD-29), bounded by `persist_max`.
     pub(crate) fn persist_interval(&self) -> Duration {
-        let shift = self.probes.min(30);
+        let shift = self.persist_backoff.min(30);
         self.rtt
             .base_rto()
             .saturating_mul(1u64 << shift)
@@ -123,11 +123,14 @@ impl Connection {
 
     /// Zero-window probe (RFC 9293 §3.8.6.1, MUST-36). "The transmitting
     /// host SHOULD send the first zero-window probe when a zero window has
-    /// existed for the retransmission timeout period (SHLD-29)". MUST-37: a
-    /// peer that keeps answering keeps the connection open — the count
-    /// below only applies to unanswered probes (any ACK resets it).
+    /// existed for the retransmission timeout period (SHLD-29)", then with
+    /// exponential backoff (which, as in Linux, an answer with a still-zero
+    /// window does not reset). MUST-37: a peer that keeps answering keeps the
+    /// connection open — the abort count only applies to unanswered probes
+    /// (any segment resets it).
     fn on_persist_timeout(&mut self, now: Instant) {
-        let waiting = self.sndbuf.available_from(self.tcb.snd_nxt) > 0 || self.sndbuf.fin_queued();
+        let waiting = self.sndbuf.available_from(self.tcb.snd_nxt) > 0
+            || self.sndbuf.fin_seq() == Some(self.tcb.snd_nxt);
         if !self.state.is_synchronized() || !waiting {
             return;
         }
@@ -136,6 +139,7 @@ impl Connection {
             return;
         }
         self.probes += 1;
+        self.persist_backoff += 1;
         self.probe_pending = true;
         let at = now + self.persist_interval();
         self.timers.set(TimerKind::Persist, at);

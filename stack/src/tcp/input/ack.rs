@@ -120,6 +120,7 @@ impl Connection {
             if opened && wnd > 0 {
                 // The peer's window opened: stop probing (RFC 9293 §3.8.6.1).
                 self.timers.clear(TimerKind::Persist);
+                self.persist_backoff = 0;
             }
         }
         self.stats.last_ack_recv = now;

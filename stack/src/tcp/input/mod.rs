@@ -25,6 +25,7 @@ mod text;
 
 use core::ops::ControlFlow;
 
+#[cfg(test)]
 pub(crate) use sequence::acceptable;
 
 use crate::time::Instant;

@@ -7,7 +7,8 @@ use crate::tcp::{DropReason, reset_for_closed};
 fn rst_reply_forms_for_a_closed_port() {
     // RFC 9293 §3.10.7.1: ACK off -> <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>;
     // ACK on -> <SEQ=SEG.ACK><CTL=RST>; a RST gets nothing.
-    let table: [(Segment, Option<(Flags, u32, u32)>); 6] = [
+    type Reply = Option<(Flags, u32, u32)>;
+    let table: [(Segment, Reply); 6] = [
         (pkt(SYN, 100, 0), Some((RST | ACK, 0, 101))),
         (pkt(SYN, 100, 0).data(b"hello"), Some((RST | ACK, 0, 106))),
         (pkt(SYN | FIN, 100, 0), Some((RST | ACK, 0, 102))),

@@ -1,1 +1,154 @@
-//! placeholder
+//! Retransmission: RTO per RFC 6298 (Karn, backoff, profile min/max),
+//! R2 (RFC 9293 §3.8.3), fast retransmit and NewReno (RFC 5681, RFC 6582).
+
+use super::*;
+use crate::linux::Errno;
+
+const D: u32 = IRS + 1;
+const S: u32 = ISS + 1;
+
+fn nodelay() -> SockOpts {
+    SockOpts {
+        nodelay: true,
+        ..SockOpts::default()
+    }
+}
+
+#[test]
+fn rto_resends_the_oldest_segment_with_exponential_backoff() {
+    // RFC 6298 §5.4 (retransmit the earliest segment), §5.5 (RTO <- RTO*2),
+    // §5.6 (restart the timer); rfc profile RTO 1 s.
+    let mut c = established_with(&bare(Profile::rfc()), &nodelay());
+    c.send(ms(0), &[1; 3000]).unwrap();
+    for _ in 0..3 {
+        let _ = recv!(c, ms(0));
+    }
+    assert_eq!(c.timer(TimerKind::Retransmit), Some(ms(1000)));
+    recv_nothing!(c, ms(999));
+    let r = recv!(c, ms(1000));
+    expect(&r, ACK, S, D);
+    assert_eq!(r.payload.len(), 1000);
+    recv_nothing!(c, ms(1000)); // cwnd is one segment after a timeout
+    assert_eq!(c.timer(TimerKind::Retransmit), Some(ms(3000)));
+    expect(&recv!(c, ms(3000)), ACK, S, D);
+    assert_eq!(c.timer(TimerKind::Retransmit), Some(ms(7000)));
+    // The first segment is acknowledged: the rest goes out again (go-back-N
+    // in slow start), and the timer restarts (§5.3).
+    send!(c, ms(3100), pkt(ACK, D, S + 1000));
+    let n: Vec<u32> = std::iter::from_fn(|| c.poll_transmit(ms(3100)))
+        .map(|s| s.seq.0)
+        .collect();
+    assert_eq!(n, [S + 1000, S + 2000]);
+    let info = c.tcp_info(ms(3100));
+    assert_eq!(info.get("total_retrans"), Some(4));
+    // §5.2: all acknowledged -> timer off.
+    send!(c, ms(3200), pkt(ACK, D, S + 3000));
+    assert_eq!(c.timer(TimerKind::Retransmit), None);
+}
+
+#[test]
+fn karn_takes_no_sample_from_retransmitted_data() {
+    // RFC 9293 §3.8.1 (MUST-18), RFC 6298 §3.
+    let mut c = established_with(&bare(Profile::rfc()), &nodelay());
+    let rtt_before = c.tcp_info(ms(0)).get("rtt");
+    c.send(ms(0), &[1; 100]).unwrap();
+    let _ = recv!(c, ms(0));
+    let _ = recv!(c, ms(1000));
+    send!(c, ms(1500), pkt(ACK, D, S + 100));
+    assert_eq!(c.tcp_info(ms(1500)).get("rtt"), rtt_before);
+    // A fresh segment gives a sample again.
+    c.send(ms(2000), &[1; 100]).unwrap();
+    let _ = recv!(c, ms(2000));
+    send!(c, ms(2300), pkt(ACK, D, S + 200));
+    assert_ne!(c.tcp_info(ms(2300)).get("rtt"), rtt_before);
+}
+
+#[test]
+fn linux_rto_floor_and_retries2_timeout() {
+    // Linux: RTO = SRTT + max(4*RTTVAR, 200 ms), tcp_retries2 = 15, cap 120 s.
+    let mut c = established_with(&bare(Profile::linux()), &nodelay());
+    c.send(ms(0), b"x").unwrap();
+    let _ = recv!(c, ms(0));
+    let first = c.timer(TimerKind::Retransmit).unwrap();
+    assert_eq!(
+        first.as_micros(),
+        200_001,
+        "srtt 1 us (instant handshake) + 200 ms"
+    );
+    let mut n = 0;
+    let mut t = first;
+    while c.state() != State::Closed {
+        if c.poll_transmit(t).is_some() {
+            n += 1;
+        }
+        t = c.poll_at().unwrap_or(t);
+    }
+    assert_eq!(n, 15);
+    assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
+    assert!(t < ms(1_000_000), "backoff capped at rto_max: {t}");
+}
+
+#[test]
+fn rfc_r2_is_a_time() {
+    // RFC 9293 §3.8.3: R2 at least 100 s (MUST-20 close when reached).
+    let mut c = established_with(&bare(Profile::rfc()), &nodelay());
+    c.send(ms(0), b"x").unwrap();
+    let _ = recv!(c, ms(0));
+    let mut t = ms(0);
+    let mut last_tx = ms(0);
+    while c.state() != State::Closed {
+        t = c.poll_at().unwrap();
+        if c.poll_transmit(t).is_some() {
+            last_tx = t;
+        }
+    }
+    assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
+    // First retransmission at 1 s; abort at the first expiry >= 101 s.
+    assert!(t >= ms(101_000), "aborted at {t}");
+    assert!(last_tx < ms(101_000));
+}
+
+#[test]
+fn three_duplicate_acks_trigger_fast_retransmit_and_newreno_recovery() {
+    // RFC 5681 §3.2, RFC 6582 §3.2.
+    let mut c = established_with(&bare(Profile::linux()), &nodelay());
+    c.send(ms(0), &[1; 6000]).unwrap();
+    let sent: Vec<u32> = std::iter::from_fn(|| c.poll_transmit(ms(0)))
+        .map(|s| s.seq.0)
+        .collect();
+    assert_eq!(sent.len(), 6);
+    // Segments 2 and 4 lost: the peer ACKs segment 1, then duplicates.
+    send!(c, ms(10), pkt(ACK, D, S + 1000));
+    recv_nothing!(c, ms(10));
+    send!(c, ms(11), pkt(ACK, D, S + 1000));
+    send!(c, ms(12), pkt(ACK, D, S + 1000));
+    recv_nothing!(c, ms(12));
+    send!(c, ms(13), pkt(ACK, D, S + 1000));
+    let r = recv!(c, ms(13));
+    assert_eq!(
+        (r.seq.0, r.payload.len()),
+        (S + 1000, 1000),
+        "fast retransmit"
+    );
+    assert_eq!(c.tcp_info(ms(13)).get("ca_state"), Some(3));
+    // Partial ACK (up to the next hole): retransmit it at once.
+    send!(c, ms(20), pkt(ACK, D, S + 3000));
+    let r = recv!(c, ms(20));
+    assert_eq!(r.seq.0, S + 3000);
+    // Full ACK: recovery ends.
+    send!(c, ms(30), pkt(ACK, D, S + 6000));
+    assert_eq!(c.tcp_info(ms(30)).get("ca_state"), Some(0));
+    assert_eq!(c.timer(TimerKind::Retransmit), None);
+}
+
+#[test]
+fn window_updates_are_not_duplicate_acks() {
+    // RFC 5681 §2: a duplicate ACK has an unchanged window.
+    let mut c = established_with(&bare(Profile::linux()), &nodelay());
+    c.send(ms(0), &[1; 3000]).unwrap();
+    while c.poll_transmit(ms(0)).is_some() {}
+    for w in [60000, 50000, 40000, 30000] {
+        send!(c, ms(5), pkt(ACK, D, S).win(w));
+    }
+    recv_nothing!(c, ms(5));
+}
