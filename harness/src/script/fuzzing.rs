@@ -51,3 +51,134 @@ pub fn check_script(data: &[u8]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_script;
+    use proptest::prelude::*;
+
+    /// Pieces of the language, glued at random: far likelier than random
+    /// bytes to get deep into the parser.
+    const PIECES: &[&str] = &[
+        "0",
+        "+0",
+        "+.1",
+        "1.5",
+        "*",
+        "~",
+        "...",
+        "<",
+        ">",
+        "S",
+        "S.",
+        ".",
+        "-",
+        "P.",
+        "F.",
+        "R",
+        "0:0(0)",
+        "1:1001(1000)",
+        "ack",
+        "win",
+        "urg",
+        "1",
+        "0x10",
+        "-1",
+        "<mss 1460,sackOK,nop>",
+        "<...>",
+        "sack",
+        "TS",
+        "val",
+        "ecr",
+        "FO",
+        "FOEXP",
+        "md5",
+        "abcd1234",
+        "udp",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "=",
+        "|",
+        "&",
+        "<<",
+        "icmp",
+        "unreachable",
+        "port",
+        "mtu",
+        "IPV4",
+        "192.0.2.1",
+        "IPV6",
+        "::1",
+        ":",
+        "gre",
+        "mpls",
+        "label",
+        "[S]",
+        "[ect0]",
+        "(tos 0x10)",
+        "socket",
+        "close(3)",
+        "SOCK_STREAM",
+        "msg_iov(1)=",
+        "\"str\"",
+        "\"\\x41\"...",
+        "${X}",
+        "EAGAIN",
+        "(note)",
+        "`cmd`",
+        "%{ x }%",
+        "// c",
+        "/* c */",
+        "\n",
+        "\n\n",
+        "--opt=1",
+        "-D X=1",
+        "\t",
+        "é",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn token_soup_keeps_the_parser_contract(
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..40),
+            glue in proptest::collection::vec(proptest::bool::ANY, 40),
+        ) {
+            let mut src = String::new();
+            for (i, p) in pieces.iter().enumerate() {
+                src.push_str(p);
+                if glue[i % glue.len()] {
+                    src.push(' ');
+                }
+            }
+            check_script(src.as_bytes());
+        }
+
+        #[test]
+        fn arbitrary_bytes_keep_the_parser_contract(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            check_script(&bytes);
+        }
+    }
+
+    #[test]
+    fn known_script_shapes_keep_the_contract() {
+        for src in [
+            "",
+            "\0",
+            "// only a comment",
+            "0 f(-(5), - -5, 1 - -1, a-b, (1|2)|3) = -(1)\n",
+            "0 f(x) = SYM (note) \n+0 g() = h(1) ERR (n (m))\n",
+            "--a=1 /* x */ 0 close(3) = 0\n",
+            "`a` `b`\n0 close(3) = 0\n`c`",
+            "0 close(3) = 0 /* multi\nline */\n+0 close(4) = 0\n",
+        ] {
+            check_script(src.as_bytes());
+        }
+    }
+}

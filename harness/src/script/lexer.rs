@@ -230,7 +230,6 @@ impl<'a> Lexer<'a> {
         let Some(c) = rest.chars().next() else {
             return Tok::Eof;
         };
-        let b = c as u32;
         if c.is_ascii_digit() {
             return self.number();
         }
@@ -268,7 +267,6 @@ impl<'a> Lexer<'a> {
             },
             _ => {
                 self.bump(c.len_utf8());
-                debug_assert!(b > 0);
                 Tok::Punct(c)
             }
         }

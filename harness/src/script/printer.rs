@@ -668,7 +668,10 @@ mod tests {
         assert!(out.lines().count() > 2, "{out}");
         assert!(out.lines().all(|l| l.chars().count() <= WIDTH), "{out}");
         let second = out.lines().nth(1).unwrap_or("");
-        assert!(second.trim_start().starts_with("SOME_LONG_FLAG_NAME_2|"), "{out}");
+        assert!(
+            second.trim_start().starts_with("SOME_LONG_FLAG_NAME_2|"),
+            "{out}"
+        );
     }
 
     #[test]

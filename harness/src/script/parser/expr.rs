@@ -107,6 +107,10 @@ impl Parser<'_> {
     /// left-associative.
     fn binary(&mut self, min_prec: u8, ctx: Ctx) -> PResult<Expr> {
         let mut lhs = self.unary(ctx)?;
+        // Each operator makes the (left-leaning) tree one level deeper, and
+        // everything that walks it recurses: chains count towards the depth
+        // limit. (On an error, `recover` resets the depth.)
+        let mut chain = 0;
         while let Some((op, len)) = self.binop() {
             // A result ends with its line: `+0` on the next line is the next event.
             if op.precedence() < min_prec || (ctx == Ctx::Result && self.tok.line_start) {
@@ -116,9 +120,8 @@ impl Parser<'_> {
                 self.bump();
             }
             self.enter()?;
-            let rhs = self.binary(op.precedence() + 1, ctx);
-            self.leave();
-            let rhs = rhs?;
+            chain += 1;
+            let rhs = self.binary(op.precedence() + 1, ctx)?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr {
                 kind: ExprKind::Binary {
@@ -129,6 +132,7 @@ impl Parser<'_> {
                 span,
             };
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 

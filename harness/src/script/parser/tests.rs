@@ -45,7 +45,9 @@ fn int(v: i128) -> i128 {
 
 #[test]
 fn event_times() {
-    let cases: &[(&str, &str, Option<i64>, Option<(bool, i64, bool, i64)>)] = &[
+    /// (relative, µs) of both ends of a range.
+    type Range = (bool, i64, bool, i64);
+    let cases: &[(&str, &str, Option<i64>, Option<Range>)] = &[
         // source, printed time, single-point usecs, range
         ("0 close(3) = 0", "0", Some(0), None),
         ("+0.1 close(3) = 0", "+0.1", Some(100_000), None),
@@ -618,7 +620,12 @@ fn errors_point_at_the_token() {
             2,
             1,
         ),
-        ("+ 0 close(3) = 0\n", "no space may come between `+` and the time", 1, 1),
+        (
+            "+ 0 close(3) = 0\n",
+            "no space may come between `+` and the time",
+            1,
+            1,
+        ),
         (
             "0 < S 0:0 win 1\n",
             "expected `(` and the payload length, found `win`",
@@ -648,6 +655,14 @@ fn limits_hold_on_hostile_input() {
     assert!(error(&deep).0.contains("nested too deeply"));
     let deep = format!("0 f({}1) = 0\n", "-~".repeat(10_000));
     assert!(error(&deep).0.contains("nested too deeply"));
+    // So is a long operator chain (the tree is as deep as the chain).
+    let chain = format!("0 f(a{}) = 0\n", "|a".repeat(200_000));
+    assert!(error(&chain).0.contains("nested too deeply"));
+    let chain = format!("0 f(a{}) = 0\n", "|a".repeat(MAX_DEPTH as usize - 1));
+    assert!(parse(&chain).is_ok());
+    // A very long line costs linear time (columns are counted incrementally).
+    let long = format!("0 f({}1) = 0\n", "1, ".repeat(100_000));
+    assert_eq!(parse(&long).map(|s| s.events.len()).ok(), Some(1));
     // Many errors stop at MAX_ERRORS.
     let many = "0 ???\n".repeat(1000);
     let d = parse(&many).unwrap_err();
