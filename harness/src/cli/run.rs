@@ -1,15 +1,446 @@
-//! `netdrill run` (being built; see the issue tracker).
+//! `netdrill run`: run scripts against a target and report a verdict for each.
+//!
+//! Accepts packetdrill's own options unchanged (`--ip_version=ipv6`,
+//! `--local_ip=...`, `-D NAME=VALUE`, `--tolerance_usecs=...`, ...), so an
+//! existing packetdrill command line works as it is. Exit status: 0 when
+//! nothing failed, 1 when a run failed or errored, 2 when nothing could run.
 
-use std::path::PathBuf;
+use crate::capture::writer::{PcapSink, pcap_file_name};
+use crate::report::{json, junit, terminal::TerminalReport};
+use crate::run::config::{OptionPair, RunConfig, parse_ip_version};
+use crate::run::verdict::{RunResult, Unsupported, Verdict, ip_version_word};
+use crate::run::{TargetFactory, families_for, not_run, run_file};
+use crate::script::files::find_scripts;
+use crate::target::reference::{ProfileChoice, ReferenceTarget};
+use crate::target::{IpVersion, Target, TargetError};
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetKind {
+    /// The reference stack in virtual time (no privileges needed).
+    Reference,
+    /// The Linux kernel in a private network namespace (needs CAP_NET_ADMIN).
+    Kernel,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    /// What Linux does by default.
+    Linux,
+    /// What the RFCs say.
+    Rfc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FamilyArg {
+    Ipv4,
+    #[value(name = "ipv4-mapped-ipv6")]
+    Ipv4MappedIpv6,
+    Ipv6,
+    /// All three, as packetdrill's run_all.py does.
+    All,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Script files or folders.
+    /// Script files, or folders searched for `*.pkt`.
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+
+    /// What to run the scripts against.
+    #[arg(long, value_enum, default_value = "reference")]
+    pub target: TargetKind,
+
+    /// The reference stack's behaviour.
+    #[arg(long, value_enum, default_value = "linux")]
+    pub profile: ProfileArg,
+
+    /// Address families to run each script in (`*v4.pkt` / `*v6.pkt` files
+    /// run only in their own).
+    #[arg(long = "ip-version", value_enum)]
+    pub ip_version: Option<FamilyArg>,
+
+    /// Defines NAME for the scripts (`-D NAME=VALUE` also works).
+    #[arg(long, short = 'D', value_name = "NAME=VALUE")]
+    pub define: Vec<String>,
+
+    /// Runs this many scripts at once.
+    #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+
+    /// Writes a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Writes a JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Writes one pcap per run (Ethernet link type) into this folder.
+    #[arg(long = "pcap-dir", value_name = "DIR")]
+    pub pcap_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub packetdrill: PacketdrillArgs,
 }
 
-pub fn main(_args: Args) -> ExitCode {
-    eprintln!("netdrill run: not available in this build yet");
-    ExitCode::from(2)
+/// packetdrill's command-line options, accepted as packetdrill spells them.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "packetdrill options")]
+pub struct PacketdrillArgs {
+    /// ipv4, ipv4-mapped-ipv6 or ipv6 (one family, as packetdrill).
+    #[arg(
+        id = "packetdrill_ip_version",
+        long = "ip_version",
+        value_name = "VERSION"
+    )]
+    pub ip_version: Option<String>,
+    #[arg(long = "local_ip", value_name = "ADDR")]
+    pub local_ip: Option<String>,
+    #[arg(long = "remote_ip", value_name = "ADDR")]
+    pub remote_ip: Option<String>,
+    #[arg(long = "gateway_ip", value_name = "ADDR")]
+    pub gateway_ip: Option<String>,
+    #[arg(long = "netmask_ip", value_name = "MASK")]
+    pub netmask_ip: Option<String>,
+    #[arg(long = "mtu", value_name = "BYTES")]
+    pub mtu: Option<String>,
+    #[arg(long = "tolerance_usecs", value_name = "USECS")]
+    pub tolerance_usecs: Option<String>,
+    #[arg(long = "tolerance_percent", value_name = "PERCENT")]
+    pub tolerance_percent: Option<String>,
+    #[arg(long = "bind_port", value_name = "PORT")]
+    pub bind_port: Option<String>,
+    #[arg(long = "connect_port", value_name = "PORT")]
+    pub connect_port: Option<String>,
+    #[arg(long = "tcp_ts_tick_usecs", value_name = "USECS")]
+    pub tcp_ts_tick_usecs: Option<String>,
+    #[arg(long = "speed", value_name = "MBPS")]
+    pub speed: Option<String>,
+    #[arg(long = "mss", value_name = "BYTES")]
+    pub mss: Option<String>,
+    #[arg(long = "init_scripts", value_name = "PATHS")]
+    pub init_scripts: Option<String>,
+    #[arg(long = "send_omit_free")]
+    pub send_omit_free: bool,
+    #[arg(long = "strict_segments")]
+    pub strict_segments: bool,
+    #[arg(long = "non_fatal", value_name = "WHAT", num_args = 0..=1, default_missing_value = "")]
+    pub non_fatal: Option<String>,
+    #[arg(long = "dry_run")]
+    pub dry_run: bool,
+    #[arg(long = "verbose", short = 'v')]
+    pub verbose: bool,
+    #[arg(long = "tcp_ts_ecr_scaled")]
+    pub tcp_ts_ecr_scaled: bool,
+}
+
+impl PacketdrillArgs {
+    /// The options given, as `(name, value)` pairs in packetdrill's spelling.
+    fn pairs(&self) -> Vec<OptionPair> {
+        let mut out = Vec::new();
+        let mut val = |name: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out.push((name.to_string(), Some(v.clone())));
+            }
+        };
+        val("local_ip", &self.local_ip);
+        val("remote_ip", &self.remote_ip);
+        val("gateway_ip", &self.gateway_ip);
+        val("netmask_ip", &self.netmask_ip);
+        val("mtu", &self.mtu);
+        val("tolerance_usecs", &self.tolerance_usecs);
+        val("tolerance_percent", &self.tolerance_percent);
+        val("bind_port", &self.bind_port);
+        val("connect_port", &self.connect_port);
+        val("tcp_ts_tick_usecs", &self.tcp_ts_tick_usecs);
+        val("speed", &self.speed);
+        val("mss", &self.mss);
+        val("init_scripts", &self.init_scripts);
+        val("non_fatal", &self.non_fatal);
+        for (name, on) in [
+            ("send_omit_free", self.send_omit_free),
+            ("strict_segments", self.strict_segments),
+            ("dry_run", self.dry_run),
+            ("verbose", self.verbose),
+            ("tcp_ts_ecr_scaled", self.tcp_ts_ecr_scaled),
+        ] {
+            if on {
+                out.push((name.to_string(), None));
+            }
+        }
+        out
+    }
+}
+
+/// Makes reference targets.
+pub struct ReferenceFactory(pub ProfileChoice);
+
+impl TargetFactory for ReferenceFactory {
+    fn name(&self) -> &'static str {
+        "reference"
+    }
+    fn make(&self, cfg: &RunConfig) -> Result<Box<dyn Target>, TargetError> {
+        Ok(Box::new(ReferenceTarget::new(&cfg.net, self.0)))
+    }
+}
+
+/// Makes kernel targets (one fresh namespace per run).
+pub struct KernelFactory;
+
+impl TargetFactory for KernelFactory {
+    fn name(&self) -> &'static str {
+        "kernel"
+    }
+    fn make(&self, cfg: &RunConfig) -> Result<Box<dyn Target>, TargetError> {
+        Ok(Box::new(crate::target::kernel::KernelTarget::new(
+            &cfg.net,
+        )?))
+    }
+}
+
+/// One run to do: a script in one address family.
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub path: PathBuf,
+    pub ip_version: IpVersion,
+}
+
+/// The runs for these scripts: each in every asked family it allows; a
+/// script no asked family allows is reported as skipped, not dropped.
+pub fn plan(
+    scripts: &[PathBuf],
+    families: &[IpVersion],
+    target: &str,
+) -> (Vec<Job>, Vec<RunResult>) {
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    for path in scripts {
+        let fams = families_for(path, families);
+        if fams.is_empty() {
+            let why = format!(
+                "address family {} (the file name says which family it is for)",
+                families
+                    .iter()
+                    .map(|v| ip_version_word(*v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let v = families.first().copied().unwrap_or(IpVersion::Ipv4);
+            skipped.push(not_run(
+                path,
+                target,
+                v,
+                Verdict::Unsupported(Unsupported {
+                    feature: why,
+                    line: None,
+                }),
+            ));
+        }
+        for ip_version in fams {
+            jobs.push(Job {
+                path: path.clone(),
+                ip_version,
+            });
+        }
+    }
+    (jobs, skipped)
+}
+
+/// Runs `jobs` on `threads` threads; `each` sees every result as it ends
+/// (in completion order); the results come back in job order.
+pub fn run_jobs(
+    jobs: &[Job],
+    threads: usize,
+    cli: &[OptionPair],
+    factory: &(dyn TargetFactory + Sync),
+    trace: bool,
+    mut each: impl FnMut(&RunResult),
+) -> Vec<RunResult> {
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; jobs.len()]);
+    let (tx, rx) = mpsc::channel::<usize>();
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
+            let tx = tx.clone();
+            let (next, slots) = (&next, &slots);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let r = run_file(
+                        &job.path,
+                        job.ip_version,
+                        cli,
+                        factory,
+                        &|c: &mut RunConfig| c.trace = trace,
+                    );
+                    if let Ok(mut g) = slots.lock() {
+                        g[i] = Some(r);
+                    }
+                    if tx.send(i).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for i in rx {
+            if let Ok(g) = slots.lock() {
+                if let Some(r) = &g[i] {
+                    each(r);
+                }
+            }
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn families(args: &Args) -> Result<Vec<IpVersion>, String> {
+    if let Some(v) = &args.packetdrill.ip_version {
+        let one = parse_ip_version(v)
+            .ok_or_else(|| format!("--ip_version={v}: expected ipv4, ipv4-mapped-ipv6 or ipv6"))?;
+        return Ok(vec![one]);
+    }
+    Ok(match args.ip_version.unwrap_or(FamilyArg::All) {
+        FamilyArg::Ipv4 => vec![IpVersion::Ipv4],
+        FamilyArg::Ipv4MappedIpv6 => vec![IpVersion::Ipv4MappedIpv6],
+        FamilyArg::Ipv6 => vec![IpVersion::Ipv6],
+        FamilyArg::All => vec![IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6],
+    })
+}
+
+fn write_pcap(dir: &Path, r: &RunResult) -> Result<(), String> {
+    let path = dir.join(pcap_file_name(&r.script, r.ip_version));
+    let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut sink =
+        PcapSink::new(BufWriter::new(file)).map_err(|e| format!("{}: {e}", path.display()))?;
+    for p in &r.packets {
+        sink.write_traced(p)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    sink.finish()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(())
+}
+
+pub fn main(args: Args) -> ExitCode {
+    let families = match families(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("netdrill run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut cli = args.packetdrill.pairs();
+    cli.extend(
+        args.define
+            .iter()
+            .map(|d| ("define".to_string(), Some(d.clone()))),
+    );
+    // Check the options once, and say once which of them have no effect.
+    match RunConfig::new(families[0], &[], &cli) {
+        Ok(cfg) => {
+            for n in &cfg.cli_notes {
+                eprintln!("netdrill run: note: {n}");
+            }
+        }
+        Err(e) => {
+            eprintln!("netdrill run: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let (scripts, errors) = find_scripts(&args.paths);
+    for e in &errors {
+        eprintln!("netdrill run: {}: {}", e.path.display(), e.error);
+    }
+    if scripts.is_empty() {
+        eprintln!("netdrill run: no scripts found");
+        return ExitCode::from(2);
+    }
+    let factory: Box<dyn TargetFactory + Sync> = match args.target {
+        TargetKind::Reference => Box::new(ReferenceFactory(match args.profile {
+            ProfileArg::Linux => ProfileChoice::Linux,
+            ProfileArg::Rfc => ProfileChoice::Rfc,
+        })),
+        TargetKind::Kernel => {
+            if let Err(why) = crate::target::kernel::check_available() {
+                eprintln!("netdrill run: the kernel target is unavailable: {why}");
+                return ExitCode::from(2);
+            }
+            if args.profile != ProfileArg::Linux {
+                eprintln!("netdrill run: note: --profile applies to the reference target only");
+            }
+            Box::new(KernelFactory)
+        }
+    };
+    if let Some(dir) = &args.pcap_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("netdrill run: {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    }
+    let (jobs, skipped) = plan(&scripts, &families, factory.name());
+    let mut term = TerminalReport::stdout(jobs.len() + skipped.len());
+    let mut io_error = None;
+    for r in &skipped {
+        if let Err(e) = term.record(r) {
+            io_error.get_or_insert(e.to_string());
+        }
+    }
+    let pcap_dir = args.pcap_dir.clone();
+    let mut results = run_jobs(
+        &jobs,
+        usize::from(args.jobs),
+        &cli,
+        factory.as_ref(),
+        pcap_dir.is_some(),
+        |r| {
+            if let Err(e) = term.record(r) {
+                io_error.get_or_insert(e.to_string());
+            }
+            if let Some(dir) = &pcap_dir {
+                if let Err(e) = write_pcap(dir, r) {
+                    io_error.get_or_insert(e);
+                }
+            }
+        },
+    );
+    results.extend(skipped);
+    let summary = match term.finish() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("netdrill run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(path) = &args.junit {
+        if let Err(e) = junit::write_file(path, "netdrill", &results) {
+            io_error.get_or_insert(format!("{}: {e}", path.display()));
+        }
+    }
+    if let Some(path) = &args.json {
+        if let Err(e) = json::write_file(path, &results) {
+            io_error.get_or_insert(format!("{}: {e}", path.display()));
+        }
+    }
+    if let Some(e) = io_error {
+        eprintln!("netdrill run: {e}");
+        return ExitCode::from(2);
+    }
+    if summary.failed == 0 && errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -30,8 +30,11 @@ pub struct RunConfig {
     pub any_time_limit: Duration,
     /// Keep every packet of the run in the result (for pcaps).
     pub trace: bool,
-    /// Options accepted without effect, with why; reported once per run.
+    /// Script option lines accepted without effect, with why (per run).
     pub notes: Vec<String>,
+    /// Command-line options accepted without effect: the caller says so once
+    /// for the whole invocation rather than in every run.
+    pub cli_notes: Vec<String>,
     /// An option that makes the script unsupported (named).
     pub unsupported: Option<String>,
 }
@@ -136,11 +139,19 @@ impl RunConfig {
             any_time_limit: Duration::from_secs(10),
             trace: false,
             notes: Vec::new(),
+            cli_notes: Vec::new(),
             unsupported: None,
         };
         let mut netmask = None;
-        for (name, value) in script_options.iter().chain(cli_options) {
-            cfg.apply(name, value.as_deref(), &mut netmask)?;
+        for (name, value) in script_options {
+            let mut notes = std::mem::take(&mut cfg.notes);
+            cfg.apply(name, value.as_deref(), &mut netmask, &mut notes)?;
+            cfg.notes = notes;
+        }
+        for (name, value) in cli_options {
+            let mut notes = std::mem::take(&mut cfg.cli_notes);
+            cfg.apply(name, value.as_deref(), &mut netmask, &mut notes)?;
+            cfg.cli_notes = notes;
         }
         if let Some(mask) = netmask {
             cfg.net.prefix_len = mask;
@@ -153,6 +164,7 @@ impl RunConfig {
         name: &str,
         value: Option<&str>,
         netmask: &mut Option<u8>,
+        notes: &mut Vec<String>,
     ) -> Result<(), OptionError> {
         let name = name.replace('-', "_");
         let need = || value.ok_or_else(|| OptionError(format!("--{name} needs a value")));
@@ -175,7 +187,7 @@ impl RunConfig {
                     ))
                 })?;
                 if want != self.net.ip_version {
-                    self.notes.push(format!(
+                    notes.push(format!(
                         "--ip_version={v} ignored: this run is {}",
                         super::verdict::ip_version_word(self.net.ip_version)
                     ));
@@ -237,8 +249,8 @@ impl RunConfig {
             other => {
                 if let Some((_, why)) = NO_EFFECT.iter().find(|(n, _)| *n == other) {
                     let note = format!("--{other} has no effect here: {why}");
-                    if !self.notes.contains(&note) {
-                        self.notes.push(note);
+                    if !notes.contains(&note) {
+                        notes.push(note);
                     }
                 } else if UNSUPPORTED.contains(&other) {
                     self.unsupported.get_or_insert(format!("option --{other}"));
@@ -314,8 +326,9 @@ mod tests {
         );
         assert_eq!(c.defines.get("TFO_COOKIE"), Some("c1d1e9742a47a9bc"));
         assert_eq!(c.defines.get("CMSG_LEVEL_IP"), Some("SOL_IPV6"));
-        assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
-        assert!(c.notes[0].contains("send_omit_free"));
+        assert_eq!(c.cli_notes.len(), 1, "{:?}", c.cli_notes);
+        assert!(c.cli_notes[0].contains("send_omit_free"));
+        assert!(c.notes.is_empty());
     }
 
     #[test]
@@ -359,7 +372,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.unsupported.as_deref(), Some("option --tcp_ts_ecr_scaled"));
-        assert!(c.notes.iter().any(|n| n.contains("ip_version")));
+        assert!(c.cli_notes.iter().any(|n| n.contains("ip_version")));
         let c = RunConfig::new(
             IpVersion::Ipv4,
             &[],

@@ -101,6 +101,10 @@ impl Inbound<'_> {
         let mut payload_buf = Vec::new();
         let mut options_buf = Vec::new();
         let (upper, flow, protocol) = match &p.body {
+            PacketBody::Other(o) => {
+                let what = format!("{} packets", o.protocol.name);
+                return Err(ArgError::unsupported(what, o.span));
+            }
             PacketBody::Tcp(t) => {
                 let bare_syn = t.flags.as_ref().is_some_and(|f| f.has('S') && !f.has('.'));
                 let flow = map.flow_for_inbound(Proto::Tcp, bare_syn);

@@ -109,6 +109,10 @@ impl Outbound<'_> {
                 e.span,
             ));
         }
+        if let PacketBody::Other(o) = &p.body {
+            let what = format!("{} packets", o.protocol.name);
+            return Err(ArgError::unsupported(what, o.span));
+        }
         let flow = flow_of(d, map, expected_ts_val(p));
         let mut diffs = Vec::new();
         self.check_ip(p, d, &mut diffs)?;
@@ -149,6 +153,7 @@ impl Outbound<'_> {
                     PacketBody::Tcp(_) => "tcp",
                     PacketBody::Udp(_) => "udp",
                     PacketBody::Icmp(_) => "icmp",
+                    PacketBody::Other(o) => &o.protocol.name,
                 };
                 diffs.push(diff("protocol", want, d.ip.protocol()));
             }

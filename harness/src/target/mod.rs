@@ -10,6 +10,7 @@
 //! needs link-layer framing (a TAP device) adds and strips it itself.
 
 pub mod kernel;
+pub mod reference;
 mod syscall;
 
 pub use syscall::*;
