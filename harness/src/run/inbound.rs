@@ -106,13 +106,12 @@ impl Inbound<'_> {
                 return Err(ArgError::unsupported(what, o.span));
             }
             PacketBody::Tcp(t) => {
-                let bare_syn = t.flags.as_ref().is_some_and(|f| f.has('S') && !f.has('.'));
-                let flow = map.flow_for_inbound(Proto::Tcp, bare_syn);
+                let flow = map.flow_for_inbound(Proto::Tcp);
                 let repr = self.tcp(t, map, flow, &mut payload_buf, &mut options_buf)?;
                 (Upper::Tcp(repr), flow, IpProtocol::TCP)
             }
             PacketBody::Udp(u) => {
-                let flow = map.flow_for_inbound(Proto::Udp, false);
+                let flow = map.flow_for_inbound(Proto::Udp);
                 let len = usize::try_from(u.len.value)
                     .map_err(|_| ArgError::script("negative UDP length", u.len.span))?;
                 payload_buf.resize(len, 0);
@@ -126,7 +125,7 @@ impl Inbound<'_> {
             PacketBody::Icmp(i) => {
                 let flow = match map.current() {
                     super::mapping::Current::Flow(f) => f,
-                    _ => map.flow_for_inbound(Proto::Tcp, false),
+                    _ => map.flow_for_inbound(Proto::Tcp),
                 };
                 let quote = self.quote(i, map, flow)?;
                 payload_buf = quote;
@@ -313,10 +312,17 @@ impl Inbound<'_> {
     /// (local → remote), IP header plus the transport header.
     fn quote(&self, i: &ast::Icmp, map: &Mapping, flow: FlowId) -> Result<Vec<u8>, ArgError> {
         let f = map.flow(flow).clone();
-        let mut hdr = match &i.quoted {
-            Some(Quoted::Udp(u)) => {
-                let len = usize::try_from(u.len.value)
-                    .map_err(|_| ArgError::script("negative UDP length", u.len.span))?;
+        // Without a quoted packet, the error is about the flow's last datagram.
+        let udp_len = match &i.quoted {
+            Some(Quoted::Udp(u)) => Some(
+                usize::try_from(u.len.value)
+                    .map_err(|_| ArgError::script("negative UDP length", u.len.span))?,
+            ),
+            None if f.proto == Proto::Udp => Some(0),
+            _ => None,
+        };
+        let mut hdr = match (&i.quoted, udp_len) {
+            (_, Some(len)) => {
                 let mut h = Vec::with_capacity(8);
                 h.extend_from_slice(&f.local_port.to_be_bytes());
                 h.extend_from_slice(&f.remote_port.to_be_bytes());
@@ -324,7 +330,7 @@ impl Inbound<'_> {
                 h.extend_from_slice(&[0, 0]);
                 (h, IpProtocol::UDP, len + 8)
             }
-            quoted => {
+            (quoted, None) => {
                 let (seq, len, flags, ack) = match quoted {
                     Some(Quoted::Tcp(t)) => {
                         let (s, l) = seq_range(&t.seq)?;

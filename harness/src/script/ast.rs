@@ -342,6 +342,21 @@ pub enum PacketBody {
     Tcp(Tcp),
     Udp(Udp),
     Icmp(Icmp),
+    /// A protocol the grammar knows only by name (`sctp: INIT[...]`).
+    Other(OtherPacket),
+}
+
+/// A packet of another protocol, kept as written so that such scripts parse
+/// (and format); running one is "unsupported: sctp packets (line N)".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherPacket {
+    /// The lower-case word that names the protocol (`sctp`, `udplite`, ...).
+    pub protocol: Ident,
+    /// The text from the protocol name to the end of the line (or of the
+    /// brackets opened on it), tokens separated by one space where the
+    /// source had any space, line break or comment.
+    pub text: String,
+    pub span: Span,
 }
 
 /// `FLAGS START:END(LEN) [ack N] [win N] [urg N] [<options>]`.
@@ -669,6 +684,7 @@ clear_fields! {
     SackBlock { start, end }
     Cookie { span }
     Udp { len, span }
+    OtherPacket { protocol, span }
     Icmp { ty, code, mtu, quoted, span }
     Syscall { end, name, args, result, errno, span }
     Expr { kind, span }
@@ -739,6 +755,7 @@ impl ClearSpans for PacketBody {
             PacketBody::Tcp(t) => t.clear_spans(),
             PacketBody::Udp(u) => u.clear_spans(),
             PacketBody::Icmp(i) => i.clear_spans(),
+            PacketBody::Other(o) => o.clear_spans(),
         }
     }
 }

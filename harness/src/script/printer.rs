@@ -171,6 +171,7 @@ pub fn packet_text(p: &Packet) -> String {
         PacketBody::Tcp(t) => tcp_into(&mut out, t),
         PacketBody::Udp(u) => udp_into(&mut out, u),
         PacketBody::Icmp(i) => icmp_into(&mut out, i),
+        PacketBody::Other(o) => out.push_str(&o.text),
     }
     out
 }

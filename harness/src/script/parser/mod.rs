@@ -480,7 +480,7 @@ impl<'a> Parser<'a> {
 }
 
 /// Whether a token at the start of a line would start an event.
-fn starts_event(t: Token) -> bool {
+pub(super) fn starts_event(t: Token) -> bool {
     matches!(
         t.kind,
         Tok::Int | Tok::Float | Tok::Punct('+') | Tok::Punct('*') | Tok::Command | Tok::Code

@@ -4,7 +4,7 @@
 use super::{PResult, Parser};
 use crate::script::ast::*;
 use crate::script::diag::Diagnostic;
-use crate::script::lexer::Tok;
+use crate::script::lexer::{Tok, Token};
 use std::net::IpAddr;
 
 /// Letters allowed in a TCP flags word (RFC 9293 §3.1 control bits, plus
@@ -52,8 +52,13 @@ impl Parser<'_> {
             Tok::Word if self.cur() == "icmp" || self.cur() == "icmpv6" => {
                 PacketBody::Icmp(self.icmp()?)
             }
+            Tok::Word if is_protocol_name(self.cur()) => PacketBody::Other(self.other_packet()?),
             Tok::Word | Tok::Punct('.') | Tok::Punct('-') => PacketBody::Tcp(self.tcp(true)?),
-            _ => return Err(self.expected("TCP flags (`S`, `.`, `P.`, ...), `udp` or `icmp`")),
+            _ => {
+                return Err(self.expected(
+                    "TCP flags (`S`, `.`, `P.`, ...), `udp`, `icmp` or a protocol name",
+                ));
+            }
         };
         Ok(Packet {
             direction,
@@ -353,23 +358,14 @@ impl Parser<'_> {
             .char_indices()
             .find(|(_, c)| !FLAG_LETTERS.contains(*c) && !".-".contains(*c))
         {
-            let all_lower = text
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-            let d = if all_lower && text.len() > 1 {
-                Diagnostic::new(span, format!("unknown packet type `{text}`"))
-                    .with_help("a packet is TCP (flags such as `S.`), `udp (LEN)` or `icmp TYPE`")
-            } else {
-                let at = Span {
-                    start: span.start + i as u32,
-                    end: span.start + (i + bad.len_utf8()) as u32,
-                    col: span.col + text[..i].chars().count() as u32,
-                    ..span
-                };
-                Diagnostic::new(at, format!("unknown TCP flag `{bad}`"))
-                    .with_help("flags are F S R P U E W C A N, `.` for ACK, `-` for none")
+            let at = Span {
+                start: span.start + i as u32,
+                end: span.start + (i + bad.len_utf8()) as u32,
+                col: span.col + text[..i].chars().count() as u32,
+                ..span
             };
-            return Err(d);
+            return Err(Diagnostic::new(at, format!("unknown TCP flag `{bad}`"))
+                .with_help("flags are F S R P U E W C A N, `.` for ACK, `-` for none"));
         }
         Ok(TcpFlags {
             text: text.to_string(),
@@ -477,6 +473,59 @@ impl Parser<'_> {
         })
     }
 
+    /// A packet of a protocol known only by name: its tokens up to the end
+    /// of the line, or further while brackets opened on it are open.
+    fn other_packet(&mut self) -> PResult<OtherPacket> {
+        let kw = self.bump();
+        let protocol = Ident {
+            name: self.text(kw).to_string(),
+            span: kw.span,
+        };
+        let mut text = protocol.name.clone();
+        let mut open: Vec<Token> = Vec::new();
+        loop {
+            let t = self.tok;
+            let at_end = t.kind == Tok::Eof || (t.line_start && open.is_empty());
+            if at_end && open.is_empty() {
+                break;
+            }
+            // A line that starts like an event ends the packet, closed or not.
+            let next_event = t.line_start && super::starts_event(t);
+            if let Some(o) = open.last().filter(|_| next_event || t.kind == Tok::Eof) {
+                let c = self.text(*o);
+                return Err(Diagnostic::new(o.span, format!("`{c}` is not closed")));
+            }
+            match t.kind {
+                Tok::Command | Tok::Code | Tok::Unterminated(_) => {
+                    return Err(self.expected("the end of the line"));
+                }
+                Tok::Punct('(' | '[' | '{') => open.push(t),
+                Tok::Punct(c @ (')' | ']' | '}')) => {
+                    let want = match open.pop() {
+                        Some(o) if o.is_punct('(') => ')',
+                        Some(o) if o.is_punct('[') => ']',
+                        Some(_) => '}',
+                        None => return Err(self.expected("the end of the line")),
+                    };
+                    if c != want {
+                        return Err(self.expected(&format!("`{want}`")));
+                    }
+                }
+                _ => {}
+            }
+            if t.space_before {
+                text.push(' ');
+            }
+            text.push_str(self.text(t));
+            self.bump();
+        }
+        Ok(OtherPacket {
+            protocol,
+            text,
+            span: kw.span.to(self.last),
+        })
+    }
+
     /// A cookie or digest after `FO`, `FOEXP`, `md5`, if one is written.
     fn cookie(&mut self) -> Option<Cookie> {
         if !matches!(self.tok.kind, Tok::Int | Tok::Word) || self.tok.line_start {
@@ -488,4 +537,12 @@ impl Parser<'_> {
             span: t.span,
         })
     }
+}
+
+/// A lower-case word that names a protocol after the packet prefix (TCP
+/// flags are upper-case).
+fn is_protocol_name(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_lowercase())
+        && w.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }

@@ -326,6 +326,53 @@ fn udp_and_icmp() {
 }
 
 #[test]
+fn other_protocols_are_kept_as_written() {
+    let src = "+0.0 > sctp: INIT[flgs=0, tag=1, a_rwnd=1500, os=1, is=1, tsn=1, ...]\n\
+               +0.1 < sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=1500, os=1, is=1, tsn=1,\n\
+               \x20                     STATE_COOKIE[len=..., val=...]] // cookie\n\
+               +0.0 < sctp: SACK[flgs=0, cum_tsn=1, a_rwnd=1500, gaps=[2:3], dups=[]]\n\
+               +0 > udplite (10)\n";
+    let s = parse(src).unwrap();
+    let others: Vec<_> = s
+        .events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Packet(Packet {
+                body: PacketBody::Other(o),
+                ..
+            }) => (o.protocol.name.as_str(), o.text.as_str()),
+            k => panic!("{k:?}"),
+        })
+        .collect();
+    assert_eq!(
+        others[0],
+        (
+            "sctp",
+            "sctp: INIT[flgs=0, tag=1, a_rwnd=1500, os=1, is=1, tsn=1, ...]"
+        )
+    );
+    assert_eq!(
+        others[1].1,
+        "sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=1500, os=1, is=1, tsn=1, STATE_COOKIE[len=..., val=...]]"
+    );
+    assert_eq!(others[3], ("udplite", "udplite (10)"));
+    assert_eq!(
+        s.events[1]
+            .trivia
+            .trailing
+            .as_ref()
+            .map(|c| c.text.as_str()),
+        Some("// cookie")
+    );
+    assert_eq!(s.events[1].span.line, 2);
+    let (msg, line, _) = error("+0 > sctp: DATA[flgs=BE\n+0 close(3) = 0\n");
+    assert_eq!(
+        (msg.as_str(), line),
+        ("`[` is not closed", 1)
+    );
+}
+
+#[test]
 fn syscall_results_errno_and_notes() {
     let s = syscall("+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)");
     assert!(matches!(s.result.kind, ExprKind::Int(ref i) if i.value == -1 && i.text == "-1"));
@@ -613,7 +660,12 @@ fn errors_point_at_the_token() {
             22,
         ),
         ("0 > X 0:0(0)\n", "unknown TCP flag `X`", 1, 5),
-        ("0 > tcp 0:0(0)\n", "unknown packet type `tcp`", 1, 5),
+        (
+            "0 > sctp: DATA[flgs=BE, len=1016]]\n",
+            "expected the end of the line, found `]`",
+            1,
+            34,
+        ),
         (
             "0 close(3) = 0\n--late=1\n",
             "options must come before the first event",
