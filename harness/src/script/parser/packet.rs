@@ -47,8 +47,10 @@ impl Parser<'_> {
         while self.at_punct('[') || self.at_punct('(') {
             ip.push(self.ip_attr_group()?);
         }
+        let udp_len = self.at_word("udp") && self.udp_len_follows();
         let body = match self.tok.kind {
-            Tok::Word if self.cur() == "udp" => PacketBody::Udp(self.udp()?),
+            // `udp (LEN)`; any other `udp ...` form is another protocol's syntax.
+            Tok::Word if udp_len => PacketBody::Udp(self.udp()?),
             Tok::Word if self.cur() == "icmp" || self.cur() == "icmpv6" => {
                 PacketBody::Icmp(self.icmp()?)
             }
@@ -229,6 +231,14 @@ impl Parser<'_> {
             attrs,
             span: open.span.to(self.last),
         })
+    }
+
+    /// Whether `(` and a number follow the current token.
+    fn udp_len_follows(&mut self) -> bool {
+        let m = self.lx.mark();
+        let (a, b) = (self.lx.next_token(), self.lx.next_token());
+        self.lx.reset(m);
+        a.is_punct('(') && b.kind == Tok::Int
     }
 
     /// `udp (LEN)`.
@@ -444,14 +454,27 @@ impl Parser<'_> {
             "md5" => TcpOptionKind::Md5(self.cookie()),
             _ => {
                 let mut args: Vec<String> = Vec::new();
-                while !self.at_punct(',') && !self.at_punct('>') {
-                    if self.tok.line_start
-                        || !matches!(
-                            self.tok.kind,
-                            Tok::Int | Tok::Word | Tok::Punct(':') | Tok::Float | Tok::Dotted
-                        )
-                    {
+                // Anything up to a `,` or `>` outside brackets, on this line.
+                let mut depth = 0usize;
+                loop {
+                    let t = self.tok;
+                    if depth == 0 && (t.is_punct(',') || t.is_punct('>')) {
+                        break;
+                    }
+                    let ends = matches!(
+                        t.kind,
+                        Tok::Eof | Tok::Command | Tok::Code | Tok::Unterminated(_)
+                    );
+                    if t.line_start || ends {
                         return Err(self.expected("`,` or `>` in the TCP options"));
+                    }
+                    match t.kind {
+                        Tok::Punct('(' | '[' | '{') => depth += 1,
+                        Tok::Punct(')' | ']' | '}') if depth == 0 => {
+                            return Err(self.expected("`,` or `>` in the TCP options"));
+                        }
+                        Tok::Punct(')' | ']' | '}') => depth -= 1,
+                        _ => {}
                     }
                     let t = self.bump();
                     let glue = !t.space_before && !args.is_empty();

@@ -331,10 +331,11 @@ fn other_protocols_are_kept_as_written() {
                +0.1 < sctp: INIT_ACK[flgs=0, tag=2, a_rwnd=1500, os=1, is=1, tsn=1,\n\
                \x20                     STATE_COOKIE[len=..., val=...]] // cookie\n\
                +0.0 < sctp: SACK[flgs=0, cum_tsn=1, a_rwnd=1500, gaps=[2:3], dups=[]]\n\
-               +0 > udplite (10)\n";
+               +0 > udplite (10)\n\
+               +0 < udp(sport=1, dport=2)/sctp: ABORT[flgs=T]\n\
+               +0 < . 1:1(0) ack 1 win 1 <mp_capable 1 flags[h] key=0x1f (a,b), nop>\n";
     let s = parse(src).unwrap();
-    let others: Vec<_> = s
-        .events
+    let others: Vec<_> = s.events[..5]
         .iter()
         .map(|e| match &e.kind {
             EventKind::Packet(Packet {
@@ -357,6 +358,25 @@ fn other_protocols_are_kept_as_written() {
     );
     assert_eq!(others[3], ("udplite", "udplite (10)"));
     assert_eq!(
+        others[4],
+        ("udp", "udp(sport=1, dport=2)/sctp: ABORT[flgs=T]")
+    );
+    let EventKind::Packet(Packet {
+        body: PacketBody::Tcp(t),
+        ..
+    }) = &s.events[5].kind
+    else {
+        panic!()
+    };
+    let Some(TcpOptions::List { options, .. }) = &t.options else {
+        panic!()
+    };
+    let TcpOptionKind::Other { name, args } = &options[0].kind else {
+        panic!()
+    };
+    assert_eq!(name.name, "mp_capable");
+    assert_eq!(args, &["1", "flags[h]", "key=0x1f", "(a,b)"]);
+    assert_eq!(
         s.events[1]
             .trivia
             .trailing
@@ -366,10 +386,7 @@ fn other_protocols_are_kept_as_written() {
     );
     assert_eq!(s.events[1].span.line, 2);
     let (msg, line, _) = error("+0 > sctp: DATA[flgs=BE\n+0 close(3) = 0\n");
-    assert_eq!(
-        (msg.as_str(), line),
-        ("`[` is not closed", 1)
-    );
+    assert_eq!((msg.as_str(), line), ("`[` is not closed", 1));
 }
 
 #[test]
