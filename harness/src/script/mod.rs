@@ -16,6 +16,7 @@ pub mod lexer;
 mod parser;
 pub mod printer;
 pub mod span;
+mod spanless;
 
 pub use diag::Diagnostic;
 pub use parser::parse;
