@@ -32,8 +32,10 @@ use netns::Namespace;
 use std::collections::{BTreeSet, VecDeque};
 use std::fs::File;
 use std::io;
+use std::io::Read;
 use std::net::IpAddr;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::os::fd::AsFd;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration as StdDuration;
 use worker::Worker;
@@ -66,21 +68,14 @@ impl Clock {
     }
 }
 
-/// What the tun reader and the workers report to the run.
+/// A syscall a worker finished.
 #[derive(Debug)]
-pub enum Msg {
-    Packet {
-        at: Instant,
-        bytes: Vec<u8>,
-    },
-    Done {
-        worker: usize,
-        id: SyscallId,
-        call: Syscall,
-        at: Instant,
-        outcome: Result<SyscallResult, exec::Refusal>,
-    },
-    Failed(String),
+pub struct Done {
+    worker: usize,
+    id: SyscallId,
+    call: Syscall,
+    at: Instant,
+    outcome: Result<SyscallResult, exec::Refusal>,
 }
 
 /// Whether kernel runs can be made here; the error names what is missing
@@ -200,11 +195,14 @@ fn set_up(ns: &Namespace, config: &NetConfig) -> io::Result<File> {
 /// A run against the Linux kernel.
 pub struct KernelTarget {
     ns: Arc<Namespace>,
-    tun: Arc<File>,
-    reader: tun::Reader,
+    tun: File,
+    /// Room for one packet read from `tun`.
+    read_buf: Vec<u8>,
     clock: Clock,
-    events_tx: Sender<Msg>,
-    events: Receiver<Msg>,
+    done_tx: Sender<Done>,
+    done: Receiver<Done>,
+    /// An eventfd the workers write after each completion.
+    wake: Arc<File>,
     workers: Vec<Worker>,
     /// Events seen but not yet handed out, in time order.
     pending: VecDeque<Event>,
@@ -228,20 +226,27 @@ impl KernelTarget {
                 TargetError::Io(format!("setting up the kernel target: {e}"))
             }
         })?;
-        let tun = Arc::new(tun);
         let clock = Clock::start();
-        let (events_tx, events) = mpsc::channel();
+        let (done_tx, done) = mpsc::channel();
         let io = |e: io::Error| TargetError::Io(format!("starting the kernel target: {e}"));
-        let reader = tun::Reader::spawn(Arc::clone(&tun), clock, events_tx.clone()).map_err(io)?;
+        let wake = Arc::new(File::from(sys::eventfd().map_err(io)?));
         install_wakeup_handler()?;
-        let first = Worker::spawn(0, Arc::clone(&ns), clock, events_tx.clone()).map_err(io)?;
+        let first = Worker::spawn(
+            0,
+            Arc::clone(&ns),
+            clock,
+            done_tx.clone(),
+            Arc::clone(&wake),
+        )
+        .map_err(io)?;
         Ok(KernelTarget {
             ns,
             tun,
-            reader,
+            read_buf: vec![0; tun::READ_BUFFER],
             clock,
-            events_tx,
-            events,
+            done_tx,
+            done,
+            wake,
             workers: vec![first],
             pending: VecDeque::new(),
             failure: None,
@@ -266,7 +271,8 @@ impl KernelTarget {
             index,
             Arc::clone(&self.ns),
             self.clock,
-            self.events_tx.clone(),
+            self.done_tx.clone(),
+            Arc::clone(&self.wake),
         )
         .map_err(|e| TargetError::Io(format!("starting a syscall worker: {e}")))?;
         self.workers.push(w);
@@ -283,36 +289,27 @@ impl KernelTarget {
         }
     }
 
-    /// Files a message that is not the answer being waited for.
-    fn stash(&mut self, msg: Msg) {
-        let event = match msg {
-            Msg::Packet { at, bytes } => Event::Packet { at, bytes },
-            Msg::Done {
-                worker,
-                id,
-                call,
-                at,
-                outcome,
-            } => {
-                if let Some(w) = self.workers.get_mut(worker) {
-                    w.blocked_on = None;
-                }
-                match outcome {
-                    Ok(result) => {
-                        self.account(&call, &result);
-                        Event::SyscallDone { id, at, result }
-                    }
-                    Err(refusal) => {
-                        self.failure = Some(TargetError::Unsupported(refusal));
-                        return;
-                    }
-                }
+    /// Files a completion that is not the answer being waited for.
+    fn file_done(&mut self, done: Done) {
+        if let Some(w) = self.workers.get_mut(done.worker) {
+            w.blocked_on = None;
+        }
+        match done.outcome {
+            Ok(result) => {
+                self.account(&done.call, &result);
+                let event = Event::SyscallDone {
+                    id: done.id,
+                    at: done.at,
+                    result,
+                };
+                self.file(event);
             }
-            Msg::Failed(why) => {
-                self.failure = Some(TargetError::Io(why));
-                return;
-            }
-        };
+            Err(refusal) => self.failure = Some(TargetError::Unsupported(refusal)),
+        }
+    }
+
+    /// Adds an event to `pending`, keeping it in time order.
+    fn file(&mut self, event: Event) {
         let at = event_time(&event);
         let slot = self
             .pending
@@ -320,6 +317,51 @@ impl KernelTarget {
             .rposition(|e| event_time(e) <= at)
             .map_or(0, |i| i + 1);
         self.pending.insert(slot, event);
+    }
+
+    /// Files every packet and completion that is ready, first waiting up to
+    /// `timeout` if nothing is; the completion of `awaited` is returned
+    /// instead of filed.
+    fn pump(
+        &mut self,
+        timeout: StdDuration,
+        awaited: Option<SyscallId>,
+    ) -> Result<Option<Done>, TargetError> {
+        let mut waited = false;
+        loop {
+            let clock = self.clock;
+            let mut packets = Vec::new();
+            tun::drain(
+                &self.tun,
+                &mut self.read_buf,
+                || clock.now(),
+                |at, bytes| packets.push(Event::Packet { at, bytes }),
+            )
+            .map_err(|e| TargetError::Io(format!("reading {DEVICE}: {e}")))?;
+            let got_packets = !packets.is_empty();
+            for p in packets {
+                self.file(p);
+            }
+            let mut got_done = false;
+            let mut answer = None;
+            while let Ok(done) = self.done.try_recv() {
+                got_done = true;
+                if Some(done.id) == awaited {
+                    answer = Some(done);
+                } else {
+                    self.file_done(done);
+                }
+            }
+            if answer.is_some() || got_packets || got_done || waited {
+                return Ok(answer);
+            }
+            let fds = [self.tun.as_fd(), self.wake.as_fd()];
+            sys::wait_readable(&fds, timeout)
+                .map_err(|e| TargetError::Io(format!("waiting for {DEVICE}: {e}")))?;
+            // Reset the eventfd before draining, so no wake-up is lost.
+            let _ = (&*self.wake).read(&mut [0u8; 8]);
+            waited = true;
+        }
     }
 
     /// The call with any fd it names checked against the run's own fds: a
@@ -371,22 +413,13 @@ impl KernelTarget {
     fn wait_started(&mut self, w: usize, id: SyscallId) -> Result<Started, TargetError> {
         let started = std::time::Instant::now();
         loop {
-            match self.events.recv_timeout(BLOCK_CHECK_STEP) {
-                Ok(Msg::Done {
-                    id: done,
-                    outcome,
-                    call,
-                    ..
-                }) if done == id => {
-                    let result = outcome.map_err(TargetError::Unsupported)?;
-                    self.account(&call, &result);
-                    return Ok(Started::Done(result));
+            if let Some(done) = self.pump(BLOCK_CHECK_STEP, Some(id))? {
+                if let Some(worker) = self.workers.get_mut(done.worker) {
+                    worker.blocked_on = None;
                 }
-                Ok(other) => self.stash(other),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(TargetError::Io("the event channel closed".into()));
-                }
+                let result = done.outcome.map_err(TargetError::Unsupported)?;
+                self.account(&done.call, &result);
+                return Ok(Started::Done(result));
             }
             if self.workers[w].is_blocked_in(id) || started.elapsed() > BLOCK_CHECK_LIMIT {
                 self.workers[w].blocked_on = Some(id);
@@ -457,13 +490,7 @@ impl Target for KernelTarget {
                 return Ok(None);
             }
             let wait = StdDuration::from_micros(deadline.saturating_since(now).as_micros());
-            match self.events.recv_timeout(wait) {
-                Ok(msg) => self.stash(msg),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    return Err(TargetError::Io("the event channel closed".into()));
-                }
-            }
+            self.pump(wait, None)?;
         }
     }
 
@@ -476,7 +503,6 @@ impl Target for KernelTarget {
 
 impl Drop for KernelTarget {
     fn drop(&mut self) {
-        self.reader.stop();
         for w in &mut self.workers {
             w.close_inbox();
         }
@@ -492,14 +518,10 @@ impl Drop for KernelTarget {
                 for w in self.workers.iter().filter(|w| w.blocked_on.is_some()) {
                     w.interrupt();
                 }
-                if let Ok(msg) = self.events.recv_timeout(StdDuration::from_millis(5)) {
-                    self.stash(msg);
+                if let Ok(done) = self.done.recv_timeout(StdDuration::from_millis(5)) {
+                    self.file_done(done);
                 }
             }
-        }
-        // Fds created by calls that completed during teardown count too.
-        while let Ok(msg) = self.events.try_recv() {
-            self.stash(msg);
         }
         for w in &mut self.workers {
             let start = std::time::Instant::now();
@@ -507,6 +529,10 @@ impl Drop for KernelTarget {
                 std::thread::sleep(StdDuration::from_micros(200));
             }
             w.join_if_finished();
+        }
+        // Fds created by calls that completed during teardown count too.
+        while let Ok(done) = self.done.try_recv() {
+            self.file_done(done);
         }
         for &fd in &self.owned {
             let _ = sys::close(fd);

@@ -212,9 +212,9 @@ pub fn netlink_route_socket() -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Waits until one of `fds` is readable; returns which are, or all false on
-/// timeout. EINTR is reported as a timeout.
-pub fn wait_readable(fds: &[BorrowedFd<'_>], timeout_ms: i32) -> io::Result<Vec<bool>> {
+/// Waits until one of `fds` is readable or `timeout` passes (nanosecond
+/// resolution); returns whether any is. EINTR counts as a timeout.
+pub fn wait_readable(fds: &[BorrowedFd<'_>], timeout: std::time::Duration) -> io::Result<bool> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
         .map(|fd| libc::pollfd {
@@ -223,16 +223,28 @@ pub fn wait_readable(fds: &[BorrowedFd<'_>], timeout_ms: i32) -> io::Result<Vec<
             revents: 0,
         })
         .collect();
-    // SAFETY: `pfds` is a live array of exactly the length passed.
-    let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_ms) };
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs().min(i64::MAX as u64) as libc::time_t,
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
+    };
+    // SAFETY: `pfds` is a live array of exactly the length passed; `ts` is a
+    // live timespec; a NULL signal mask leaves the mask as it is.
+    let n = unsafe {
+        libc::ppoll(
+            pfds.as_mut_ptr(),
+            pfds.len() as libc::nfds_t,
+            &ts,
+            std::ptr::null(),
+        )
+    };
     if n < 0 {
         let err = io::Error::last_os_error();
         if err.raw_os_error() == Some(libc::EINTR) {
-            return Ok(vec![false; fds.len()]);
+            return Ok(false);
         }
         return Err(err);
     }
-    Ok(pfds.iter().map(|p| p.revents != 0).collect())
+    Ok(n > 0)
 }
 
 // ---- the socket API, as scripts call it -----------------------------------

@@ -5,15 +5,16 @@
 //! returned or blocked: it blocked when the worker is inside that call and the
 //! kernel reports the thread as sleeping (state `S` in
 //! `/proc/self/task/TID/stat`). A blocked worker stays busy until its
-//! completion arrives as a [`Msg::Done`]; meanwhile further calls go to other
+//! completion arrives as a [`Done`]; meanwhile further calls go to other
 //! workers, spawned on demand.
 
 use super::exec;
 use super::netns::Namespace;
 use super::sys;
-use super::{Clock, Msg};
+use super::{Clock, Done};
 use crate::target::{Syscall, SyscallId};
-use std::io;
+use std::fs::File;
+use std::io::{self, Write};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -42,12 +43,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts a worker inside `ns`; its results go to `events`.
+    /// Starts a worker inside `ns`; its results go to `done`, and each one
+    /// is signalled on the eventfd `wake`.
     pub fn spawn(
         index: usize,
         ns: Arc<Namespace>,
         clock: Clock,
-        events: Sender<Msg>,
+        done: Sender<Done>,
+        wake: Arc<File>,
     ) -> io::Result<Worker> {
         let shared = Arc::new(Shared::default());
         let (jobs, inbox) = mpsc::channel::<Job>();
@@ -68,16 +71,17 @@ impl Worker {
                     let outcome = exec::execute(&job.call);
                     let at = clock.now();
                     mine.current.store(0, Ordering::SeqCst);
-                    let done = Msg::Done {
+                    let msg = Done {
                         worker: index,
                         id: job.id,
                         call: job.call,
                         at,
                         outcome,
                     };
-                    if events.send(done).is_err() {
+                    if done.send(msg).is_err() {
                         return;
                     }
+                    let _ = (&*wake).write(&1u64.to_ne_bytes());
                 }
             })?;
         ready
