@@ -26,6 +26,9 @@ pub struct RunConfig {
     pub defines: Defines,
     /// `--tcp_ts_tick_usecs`: the stack's TS clock period, when known.
     pub ts_tick_usecs: Option<u64>,
+    /// `--strict_segments`: every segment must match a line on its own (no
+    /// merging of MSS-sized segments into the GSO packet a line describes).
+    pub strict_segments: bool,
     /// How long a `*` outbound line waits for its packet.
     pub any_time_limit: Duration,
     /// Keep every packet of the run in the result (for pcaps).
@@ -57,7 +60,6 @@ const NO_EFFECT: &[(&str, &str)] = &[
     ),
     ("speed", "the link speed is not simulated"),
     ("init_scripts", "init scripts are run as script commands"),
-    ("strict_segments", "segments are always compared one by one"),
     ("mss", "the MSS comes from the script's options"),
     ("verbose", "reports are always detailed"),
     ("non_fatal", "every mismatch fails the run"),
@@ -86,7 +88,7 @@ const UNSUPPORTED: &[&str] = &["tcp_ts_ecr_scaled", "mtu_probing_tolerance"];
 /// An option as given: name (without dashes) and value.
 pub type OptionPair = (String, Option<String>);
 
-/// Default addresses per family (packetdrill's).
+/// Default addresses per family (packetdrill's), and the MTU run_all.py uses.
 pub fn default_net(v: IpVersion) -> NetConfig {
     match v {
         IpVersion::Ipv4 | IpVersion::Ipv4MappedIpv6 => NetConfig {
@@ -103,7 +105,9 @@ pub fn default_net(v: IpVersion) -> NetConfig {
             remote_ip: IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
             gateway_ip: IpAddr::V6(Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0x8888, 0, 0, 0, 1)),
             prefix_len: 48,
-            mtu: 1500,
+            // As packetdrill's run_all.py runs IPv6 (`--mtu=1520`): 40 more
+            // bytes of IP header, so the MSS is 1460 in every family.
+            mtu: 1520,
         },
     }
 }
@@ -136,6 +140,7 @@ impl RunConfig {
             connect_port: DEFAULT_PORT,
             defines: Defines::default(),
             ts_tick_usecs: None,
+            strict_segments: false,
             any_time_limit: Duration::from_secs(10),
             trace: false,
             notes: Vec::new(),
@@ -232,6 +237,7 @@ impl RunConfig {
                 }
                 self.tolerance.percent = Some(p);
             }
+            "strict_segments" => self.strict_segments = true,
             "bind_port" => self.bind_port = port(&name, need()?)?,
             "connect_port" => self.connect_port = port(&name, need()?)?,
             "tcp_ts_tick_usecs" => {

@@ -20,6 +20,7 @@ use super::config::RunConfig;
 use super::inbound::Inbound;
 use super::mapping::{Mapping, Proto};
 use super::outbound::{self, Outbound};
+use super::segments;
 use super::syscall::{CallEnv, Effect, Prepared, SockInfo, Sockets, prepare};
 use super::timing::{Punctuality, When, window};
 use super::verdict::*;
@@ -206,7 +207,20 @@ impl Engine<'_> {
                 self.advance_to(w.start())?;
                 self.inbound(p, line, w)
             }
-            EventKind::Syscall(s) => self.syscall(s, line, w),
+            EventKind::Syscall(s) => {
+                let relative = !matches!(
+                    ev.time,
+                    EventTime::Absolute(_)
+                        | EventTime::Range {
+                            start: ast::TimePoint {
+                                relative: false,
+                                ..
+                            },
+                            ..
+                        }
+                );
+                self.syscall(s, line, w, relative)
+            }
             EventKind::Command(c) => {
                 self.advance_to(w.start())?;
                 self.check_start(line, w, "command")?;
@@ -271,7 +285,11 @@ impl Engine<'_> {
         match w.check(now) {
             Punctuality::OnTime => Ok(()),
             p => {
-                let mut f = fail(line, FailureKind::Timing, format!("{what} {}", lateness(p)));
+                let mut f = fail(
+                    line,
+                    FailureKind::Timing,
+                    format!("{what} came {}", lateness(p)),
+                );
                 f.expected_time = Some(w);
                 f.actual_time = Some(now);
                 Err(stop(Verdict::Fail(f)))
@@ -303,26 +321,18 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn outbound(&mut self, p: &ast::Packet, line: u32, w: TimeWindow) -> Result<(), Stop> {
-        let deadline = if w.any {
-            self.target.now() + self.cfg.any_time_limit
-        } else {
-            w.deadline()
-        };
-        let (at, bytes) = loop {
+    /// The next packet the stack sends, waiting no later than `deadline`.
+    fn next_packet(
+        &mut self,
+        deadline: Instant,
+        line: u32,
+    ) -> Result<Option<(Instant, Vec<u8>)>, Stop> {
+        loop {
             if let Some(front) = self.queue.pop_front() {
-                break front;
+                return Ok(Some(front));
             }
             if self.target.now() >= deadline {
-                let mut f = fail(
-                    line,
-                    FailureKind::MissingPacket,
-                    "expected outbound packet did not come",
-                );
-                f.expected = Some(printer::packet_text(p));
-                f.expected_time = Some(w);
-                f.actual_time = Some(self.target.now());
-                return Err(stop(Verdict::Fail(f)));
+                return Ok(None);
             }
             if let Some(ev) = self
                 .target
@@ -331,7 +341,55 @@ impl Engine<'_> {
             {
                 self.on_event(ev)?;
             }
+        }
+    }
+
+    fn outbound(&mut self, p: &ast::Packet, line: u32, w: TimeWindow) -> Result<(), Stop> {
+        let deadline = if w.any {
+            self.target.now() + self.cfg.any_time_limit
+        } else {
+            w.deadline()
         };
+        let Some((at, first)) = self.next_packet(deadline, line)? else {
+            let mut f = fail(
+                line,
+                FailureKind::MissingPacket,
+                "expected outbound packet did not come",
+            );
+            f.expected = Some(printer::packet_text(p));
+            f.expected_time = Some(w);
+            f.actual_time = Some(self.target.now());
+            return Err(stop(Verdict::Fail(f)));
+        };
+        let mut bytes = first;
+        let mut times = vec![at];
+        if !self.cfg.strict_segments {
+            if let Some(mut room) = segments::missing_after(p, &bytes, &self.map) {
+                let mut parts = vec![bytes.clone()];
+                while room > 0 {
+                    let Some((t, next)) = self.next_packet(deadline, line)? else {
+                        break;
+                    };
+                    if !segments::continues(&parts, &next, room) {
+                        self.queue.push_front((t, next));
+                        break;
+                    }
+                    room -= outbound::tcp_payload_len(&next);
+                    parts.push(next);
+                    times.push(t);
+                }
+                if let Some(merged) = segments::merge(&parts).filter(|_| parts.len() > 1) {
+                    bytes = merged;
+                }
+            }
+        }
+        // Every segment of a merged packet must be on time; the first late
+        // or early one is the packet's time.
+        let at = times
+            .iter()
+            .copied()
+            .find(|t| w.check(*t) != Punctuality::OnTime)
+            .unwrap_or(at);
         let d = match outbound::parse(&bytes) {
             Ok(Some(d)) => d,
             // Filtered packets are never queued; a parse error stops earlier.
@@ -364,7 +422,7 @@ impl Engine<'_> {
             }
             (true, p) => (
                 FailureKind::Timing,
-                format!("outbound packet {}", lateness(p)),
+                format!("outbound packet came {}", lateness(p)),
             ),
         };
         Err(stop(Verdict::Fail(Failure {
@@ -409,7 +467,18 @@ impl Engine<'_> {
 
     // ---- syscalls --------------------------------------------------------------
 
-    fn syscall(&mut self, s: &ast::Syscall, line: u32, w: TimeWindow) -> Result<(), Stop> {
+    /// A syscall line. Its end time (`...T`) counts, as in packetdrill, from
+    /// the same origin as its start: the previous event for a relative start
+    /// (`+.1...0.2` starts 0.1 and returns 0.2 after the previous event), the
+    /// run's start for an absolute one; `...+T` counts from the call's start.
+    fn syscall(
+        &mut self,
+        s: &ast::Syscall,
+        line: u32,
+        w: TimeWindow,
+        relative: bool,
+    ) -> Result<(), Stop> {
+        let base = self.last;
         // One syscall at a time: a blocking one must have returned first.
         self.finish_pending()?;
         self.advance_to(w.start())?;
@@ -428,6 +497,11 @@ impl Engine<'_> {
         let start = self.target.now();
         self.last = start;
         let end = match &s.end {
+            Some(p) if p.relative => TimeWindow::for_end(end_when(p), start, &self.cfg.tolerance),
+            Some(p) if relative => {
+                let us = u64::try_from(p.at.usecs).unwrap_or(0);
+                window(When::Relative(us), base, &self.cfg.tolerance)
+            }
             Some(p) => TimeWindow::for_end(end_when(p), start, &self.cfg.tolerance),
             None => window(When::Relative(0), start, &self.cfg.tolerance),
         };
@@ -700,7 +774,7 @@ impl Engine<'_> {
 fn lateness(p: Punctuality) -> String {
     match p {
         Punctuality::OnTime => "on time".into(),
-        Punctuality::Early(d) => format!("came {} µs too early", d.as_micros()),
-        Punctuality::Late(d) => format!("came {} µs too late", d.as_micros()),
+        Punctuality::Early(d) => format!("{} µs too early", d.as_micros()),
+        Punctuality::Late(d) => format!("{} µs too late", d.as_micros()),
     }
 }

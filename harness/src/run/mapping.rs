@@ -49,9 +49,6 @@ pub struct Flow {
     pub ts_offset: Option<u32>,
     /// The first script TS val of the stack (the base for tick checks).
     pub ts_first: Option<(u32, u32)>,
-    /// The harness has sent something other than a bare SYN on it (so a new
-    /// bare SYN to the same listener starts another connection).
-    pub inbound_established: bool,
     /// The live fd the stack's socket for this flow has, once known.
     pub live_fd: Option<i32>,
     /// The live sequence number of the last TCP segment the stack sent (what
@@ -247,7 +244,6 @@ impl Mapping {
             local_isn: None,
             ts_offset: None,
             ts_first: None,
-            inbound_established: false,
             live_fd: None,
             last_out_seq: None,
         });
@@ -265,24 +261,17 @@ impl Mapping {
         port
     }
 
-    /// The flow an inbound packet the script writes belongs to. `bare_syn`:
-    /// a TCP SYN without ACK, which to a listener starts a new connection.
-    pub fn flow_for_inbound(&mut self, proto: Proto, bare_syn: bool) -> FlowId {
+    /// The flow an inbound packet the script writes belongs to.
+    pub fn flow_for_inbound(&mut self, proto: Proto) -> FlowId {
         match self.current {
+            // As in packetdrill, everything goes to the connection under test
+            // (a SYN too: that is how scripts test SYNs on live connections);
+            // only a listening socket under test starts a new connection.
+            Current::Flow(id) if self.flows[id.0].proto == proto => id,
             Current::Flow(id) => {
-                let f = &self.flows[id.0];
-                let listener_port = self.listeners.values().any(|&p| p == f.local_port);
-                if f.proto == proto
-                    && !(bare_syn && !f.active && f.inbound_established && listener_port)
-                {
-                    self.mark_inbound(id, bare_syn);
-                    return id;
-                }
-                let port = f.local_port;
+                let port = self.flows[id.0].local_port;
                 let remote = self.fresh_remote_port();
-                let id = self.new_flow(proto, port, remote, false);
-                self.mark_inbound(id, bare_syn);
-                id
+                self.new_flow(proto, port, remote, false)
             }
             Current::Socket { live_fd, port, .. } => {
                 let port = port.unwrap_or(self.default_local_port);
@@ -293,33 +282,32 @@ impl Mapping {
                     Proto::Udp => Some(live_fd),
                     Proto::Tcp => None,
                 };
-                self.mark_inbound(id, bare_syn);
                 id
             }
             Current::None => {
                 let port = self.default_local_port;
                 let remote = self.fresh_remote_port();
-                let id = self.new_flow(proto, port, remote, false);
-                self.mark_inbound(id, bare_syn);
-                id
+                self.new_flow(proto, port, remote, false)
             }
         }
     }
 
-    fn mark_inbound(&mut self, id: FlowId, bare_syn: bool) {
-        if !bare_syn {
-            self.flows[id.0].inbound_established = true;
-        }
+    /// The flow with these live ports, if there is one.
+    pub fn find_flow(&self, proto: Proto, local_port: u16, remote_port: u16) -> Option<FlowId> {
+        self.flows
+            .iter()
+            .position(|f| {
+                f.proto == proto && f.local_port == local_port && f.remote_port == remote_port
+            })
+            .map(FlowId)
     }
 
     /// The flow an outbound packet with these live ports belongs to; a packet
     /// of a flow never seen before opens one (an active open, or a reply to
     /// something the harness sent before any socket existed).
     pub fn flow_for_outbound(&mut self, proto: Proto, local_port: u16, remote_port: u16) -> FlowId {
-        if let Some(i) = self.flows.iter().position(|f| {
-            f.proto == proto && f.local_port == local_port && f.remote_port == remote_port
-        }) {
-            return FlowId(i);
+        if let Some(id) = self.find_flow(proto, local_port, remote_port) {
+            return id;
         }
         let live_fd = match self.current {
             Current::Socket { live_fd, .. } => Some(live_fd),
@@ -391,7 +379,7 @@ mod tests {
         m.socket_created(3, Proto::Tcp);
         m.socket_bound(3, 8080);
         m.socket_listening(3, Proto::Tcp);
-        let id = m.flow_for_inbound(Proto::Tcp, true);
+        let id = m.flow_for_inbound(Proto::Tcp);
         assert_eq!(m.flow(id).local_port, 8080);
         assert_eq!(m.flow(id).remote_port, FIRST_REMOTE_PORT);
         // SYN-ACK with live ISN 0xfffffff0 (wraps).
@@ -410,32 +398,27 @@ mod tests {
     }
 
     #[test]
-    fn retransmitted_syn_stays_on_its_flow_but_a_syn_after_the_handshake_opens_another() {
+    fn every_inbound_packet_goes_to_the_connection_under_test() {
         let mut m = mapping();
         m.socket_created(3, Proto::Tcp);
         m.socket_listening(3, Proto::Tcp);
-        let a = m.flow_for_inbound(Proto::Tcp, true);
+        let a = m.flow_for_inbound(Proto::Tcp);
+        assert_eq!(m.flow_for_inbound(Proto::Tcp), a, "SYN retransmission");
         assert_eq!(
-            m.flow_for_inbound(Proto::Tcp, true),
-            a,
-            "SYN retransmission"
-        );
-        assert_eq!(
-            m.flow_for_inbound(Proto::Tcp, false),
+            m.flow_for_inbound(Proto::Tcp),
             a,
             "final ACK of the handshake"
         );
-        let b = m.flow_for_inbound(Proto::Tcp, true);
-        assert_ne!(a, b);
-        assert_eq!(m.flow(b).local_port, 8080);
-        assert_eq!(m.flow(b).remote_port, FIRST_REMOTE_PORT + 1);
-        // accept() hands out the oldest unaccepted connection first.
         m.accepted(3, 4);
         assert_eq!(m.flow(a).live_fd, Some(4));
         assert_eq!(m.current(), Current::Flow(a));
-        m.accepted(3, 5);
-        assert_eq!(m.flow(b).live_fd, Some(5));
-        assert_eq!(m.socket_under_test(), Some(5));
+        assert_eq!(m.socket_under_test(), Some(4));
+        // A SYN on the established connection is for that connection.
+        assert_eq!(m.flow_for_inbound(Proto::Tcp), a);
+        // A UDP datagram while a TCP connection is under test gets its own flow.
+        let u = m.flow_for_inbound(Proto::Udp);
+        assert_ne!(u, a);
+        assert_eq!(m.flow(u).remote_port, FIRST_REMOTE_PORT + 1);
     }
 
     #[test]
@@ -443,13 +426,13 @@ mod tests {
         let mut m = mapping();
         m.socket_created(3, Proto::Tcp);
         m.socket_listening(3, Proto::Tcp);
-        let a = m.flow_for_inbound(Proto::Tcp, true);
-        m.flow_for_inbound(Proto::Tcp, false);
+        let a = m.flow_for_inbound(Proto::Tcp);
+        m.flow_for_inbound(Proto::Tcp);
         m.accepted(3, 4);
         m.close_fd(3); // not bound in fds: nothing happens, the listener stays
         m.socket_created(3, Proto::Tcp);
         m.socket_listening(3, Proto::Tcp);
-        let b = m.flow_for_inbound(Proto::Tcp, true);
+        let b = m.flow_for_inbound(Proto::Tcp);
         assert_ne!(a, b);
         assert_ne!(m.flow(a).remote_port, m.flow(b).remote_port);
     }
@@ -464,7 +447,7 @@ mod tests {
         assert_eq!(m.flow(id).live_fd, Some(3));
         assert_eq!(m.current(), Current::Flow(id));
         // Inbound now goes to that flow.
-        assert_eq!(m.flow_for_inbound(Proto::Tcp, false), id);
+        assert_eq!(m.flow_for_inbound(Proto::Tcp), id);
         assert_eq!(m.local_seq_to_live(id, 1), 1_000_001);
         // TS: live 77000 is script 700; an inbound ecr of 700 means live 77000.
         assert_eq!(m.ts_ecr_to_live(id, 700), 77_000);
@@ -475,7 +458,7 @@ mod tests {
     #[test]
     fn unknown_isn_and_ts_offset_leave_numbers_as_written() {
         let mut m = mapping();
-        let id = m.flow_for_inbound(Proto::Tcp, true);
+        let id = m.flow_for_inbound(Proto::Tcp);
         assert_eq!(m.local_seq_to_live(id, 1), 1);
         assert_eq!(m.local_seq_to_script(id, 1), 1);
         assert_eq!(m.ts_ecr_to_live(id, 9), 9);
@@ -499,7 +482,7 @@ mod tests {
         let mut m = mapping();
         m.socket_created(3, Proto::Udp);
         m.socket_bound(3, 5353);
-        let id = m.flow_for_inbound(Proto::Udp, false);
+        let id = m.flow_for_inbound(Proto::Udp);
         assert_eq!(m.flow(id).local_port, 5353);
         assert_eq!(m.flow(id).live_fd, Some(3));
         assert_eq!(

@@ -5,7 +5,8 @@
 //! - [`timing`]: script times → windows of target time, tolerance.
 //! - [`mapping`]: script numbering ↔ live numbering (ISN, ports, TS, fds).
 //! - [`inbound`] / [`outbound`] / [`icmp`] / [`show`]: building injected
-//!   packets, matching sent ones field by field, printing live ones.
+//!   packets, matching sent ones field by field, printing live ones;
+//!   [`segments`] merges MSS-sized segments where a line expects a GSO one.
 //! - [`syscall`] / [`args`] / [`structs`] / [`check`]: syscall lines to live
 //!   calls and their results checked.
 //! - [`code`]: the `%{ assert ... }%` evaluator.
@@ -24,6 +25,7 @@ pub mod icmp;
 pub mod inbound;
 pub mod mapping;
 pub mod outbound;
+pub mod segments;
 pub mod show;
 pub mod structs;
 pub mod syscall;

@@ -55,6 +55,14 @@ pub fn parse(bytes: &[u8]) -> Result<Option<IpDatagram<'_>>, String> {
     Ok(Some(d))
 }
 
+/// The TCP payload length of a live datagram (0 for anything else).
+pub fn tcp_payload_len(bytes: &[u8]) -> usize {
+    match IpDatagram::parse(bytes, ChecksumMode::Verify).map(|d| d.upper) {
+        Ok(UpperRepr::Tcp(t)) => t.payload.len(),
+        _ => 0,
+    }
+}
+
 /// The flow a live datagram belongs to, learning what it teaches (the ISN
 /// from a SYN; the TS offset when `ts_script` gives the script's value).
 pub fn flow_of(d: &IpDatagram<'_>, map: &mut Mapping, ts_script: Option<u32>) -> Option<FlowId> {

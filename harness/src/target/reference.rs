@@ -16,6 +16,7 @@ mod convert;
 use super::{
     Command, CommandOutcome, Event, NetConfig, Started, Syscall, SyscallId, Target, TargetError,
 };
+use netdrill_stack::linux;
 use netdrill_stack::profile::{Profile, ProfileKind};
 use netdrill_stack::socket::CallOutcome;
 use netdrill_stack::time::Instant;
@@ -105,6 +106,50 @@ impl ReferenceTarget {
     }
 }
 
+const ENOPROTOOPT: i32 = netdrill_stack::linux::Errno::ENOPROTOOPT.0;
+
+/// Message flags the stack does not implement: TCP Fast Open
+/// (`MSG_FASTOPEN`), zero-copy sends (`MSG_ZEROCOPY`), the error queue
+/// (`MSG_ERRQUEUE`), corking by message (`MSG_MORE`) and record boundaries
+/// (`MSG_EOR`). A call using them tests a feature this target lacks.
+fn unmodelled_flags(call: &Syscall) -> Option<&'static str> {
+    let flags = match call {
+        Syscall::Send { flags, .. }
+        | Syscall::SendTo { flags, .. }
+        | Syscall::SendMsg { flags, .. }
+        | Syscall::RecvMsg { flags, .. }
+        | Syscall::Recv { flags, .. }
+        | Syscall::RecvFrom { flags, .. } => i64::from(*flags),
+        _ => return None,
+    };
+    [
+        (linux::MSG_FASTOPEN, "MSG_FASTOPEN (TCP Fast Open)"),
+        (linux::MSG_ZEROCOPY, "MSG_ZEROCOPY"),
+        (linux::MSG_ERRQUEUE, "MSG_ERRQUEUE"),
+        (linux::MSG_MORE, "MSG_MORE"),
+        (linux::MSG_EOR, "MSG_EOR"),
+    ]
+    .into_iter()
+    .find(|(bit, _)| flags & bit != 0)
+    .map(|(_, name)| name)
+}
+
+/// The Linux name of a socket option, if Linux has one at that level: an
+/// option the stack answers `ENOPROTOOPT` for but Linux knows is a missing
+/// feature, not a wrong script.
+fn linux_option_name(level: i32, name: i32) -> Option<&'static str> {
+    let prefix = match i64::from(level) {
+        linux::SOL_SOCKET => "SO_",
+        linux::SOL_TCP => "TCP_",
+        linux::SOL_IP => "IP_",
+        linux::SOL_IPV6 => "IPV6_",
+        _ => return None,
+    };
+    linux::symbol_name(prefix, i64::from(name)).filter(|n| {
+        !n.starts_with("SO_EE_") && !n.starts_with("TCP_CA_") && !n.starts_with("TCP_CM_")
+    })
+}
+
 /// IPv4-mapped addresses are plain IPv4 on the wire.
 fn wire_addr(a: IpAddr) -> IpAddr {
     match a {
@@ -130,8 +175,31 @@ impl Target for ReferenceTarget {
     }
 
     fn syscall(&mut self, call: Syscall) -> Result<Started, TargetError> {
+        if let Some(what) = unmodelled_flags(&call) {
+            return Err(TargetError::Unsupported(format!(
+                "{what} (not modelled by the reference stack)"
+            )));
+        }
+        let option = match &call {
+            Syscall::SetSockOpt { level, name, .. } | Syscall::GetSockOpt { level, name, .. } => {
+                Some((call.name(), *level, *name))
+            }
+            _ => None,
+        };
         Ok(match self.stack.call(self.now, convert::call(call)) {
-            CallOutcome::Done(r) => Started::Done(convert::result(r)),
+            CallOutcome::Done(r) => {
+                let r = convert::result(r);
+                if let Some((call, level, name)) = option {
+                    if r.errno == Some(ENOPROTOOPT) {
+                        if let Some(opt) = linux_option_name(level, name) {
+                            return Err(TargetError::Unsupported(format!(
+                                "{call} {opt} (not modelled by the reference stack)"
+                            )));
+                        }
+                    }
+                }
+                Started::Done(r)
+            }
             CallOutcome::Pending(id) => Started::Blocked(SyscallId(id.0)),
         })
     }

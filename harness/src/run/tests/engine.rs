@@ -326,13 +326,56 @@ fn a_blocking_call_returns_when_a_later_inbound_packet_unblocks_it() {
     f.on_inject.push_back(vec![]);
     f.replies.push_back(Reply::OnInject(SyscallResult::ok(100)));
     let src = format!(
-        "{SERVER}+0 ...0.300 read(4, ..., 1000) = 100\n+.2 < P. 1:101(100) ack 1001 win 257\n"
+        "{SERVER}+0...0.200 read(4, ..., 1000) = 100\n+.2 < P. 1:101(100) ack 1001 win 257\n"
     );
     let r = play(&src, &mut f);
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
     let (_, _, seg) = tcp_of(&f.injected[2].1);
     assert_eq!(seg.ack, ISN.wrapping_add(1001));
     assert_eq!(seg.payload.len(), 100);
+}
+
+#[test]
+fn end_times_count_from_the_same_origin_as_the_start() {
+    // packetdrill's blocking-read: the call starts +.1 after the previous
+    // event and returns ...0.2 after that same event.
+    let table = [
+        (
+            "0 write(3, ..., 1) = 1\n+.1...0.200 read(3, ..., 10) = 10\n",
+            100,
+            true,
+        ),
+        (
+            "0 write(3, ..., 1) = 1\n+.1...0.200 read(3, ..., 10) = 10\n",
+            200,
+            false,
+        ),
+        (
+            "0 write(3, ..., 1) = 1\n0.1...0.300 read(3, ..., 10) = 10\n",
+            200,
+            true,
+        ),
+        (
+            "0 write(3, ..., 1) = 1\n+.1...+0.050 read(3, ..., 10) = 10\n",
+            50,
+            true,
+        ),
+    ];
+    for (src, after_ms, pass) in table {
+        let mut f = Fake::new();
+        f.replies.push_back(ok(1));
+        f.replies.push_back(Reply::After(
+            Duration::from_millis(after_ms),
+            SyscallResult::ok(10),
+        ));
+        let r = play(src, &mut f);
+        assert_eq!(
+            r.verdict.is_pass(),
+            pass,
+            "{src} returning after {after_ms} ms: {}",
+            r.verdict
+        );
+    }
 }
 
 #[test]

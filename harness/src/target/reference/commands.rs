@@ -94,7 +94,7 @@ fn run_words(
         }
         "set_sysctls.py" => {
             if t.saved_profile.is_none() {
-                t.saved_profile = Some(t.stack.profile().clone());
+                t.saved_profile = Some(*t.stack.profile());
             }
             for w in &words[1..] {
                 let Some((path, value)) = w.split_once('=') else {
@@ -151,8 +151,8 @@ fn set(
     ctx: Context<'_>,
     notes: &mut Vec<String>,
 ) -> Result<(), String> {
-    let value = decimal(value.trim());
-    match t.stack.profile_mut().set_sysctl(name, &value) {
+    let (value, number) = (value.trim(), decimal(value.trim()));
+    match t.stack.profile_mut().set_sysctl(name, &number) {
         Ok(()) => Ok(()),
         Err(SysctlError::Unknown(_)) => match ctx {
             Context::File(path) => {
