@@ -18,7 +18,7 @@
 //! | `delayed_ack_min`           | 40 ms                           | 200 ms                                | RFC 9293 §3.8.6.3 (< 500 ms)       |
 //! | `delayed_ack_max`           | 200 ms                          | 200 ms (same)                         |                                    |
 //! | `quickack_segments`         | 16 (quick-ack mode at start)    | 0                                     | RFC 9293 §3.8.6.3 (no quick-ack)   |
-//! | `syn_retries`               | 6                               | 7 (R2 for SYN ≥ 3 min)                | RFC 9293 §3.8.3 (MUST-23)          |
+//! | `syn_retries`               | 6 (gives up after 127 s: below MUST-23's 3 min) | 7 (R2 for SYN ≥ 3 min) | RFC 9293 §3.8.3 (MUST-23)   |
 //! | `time_wait`                 | 60 s                            | 240 s (2·MSL, MSL = 2 min)            | RFC 9293 §3.4.2, glossary "MSL"    |
 //! | `syn_option_layout`         | Linux order (`mss,sackOK,TS,nop,wscale`) | each option NOP-aligned, MSS, WS, SACK-permitted, TS | RFC 7323 App. A |
 //! | `initial_rcv_window`        | receive space rounded down to a multiple of the MSS | the whole receive space (capped at 65535 on the SYN itself) | RFC 7323 §2.2                  |

@@ -112,7 +112,8 @@ pub(crate) struct Stats {
 pub struct Connection {
     pub(crate) state: State,
     /// Opened passively (from LISTEN): a RST in SYN-RECEIVED returns the
-    /// connection to LISTEN instead of refusing it.
+    /// connection to LISTEN instead of refusing it (RFC 9293 §3.5 MUST-11:
+    /// remember whether SYN-RECEIVED came from a passive or an active OPEN).
     pub(crate) passive: bool,
     pub(crate) local: SocketAddr,
     pub(crate) remote: SocketAddr,

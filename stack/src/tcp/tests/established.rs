@@ -435,6 +435,7 @@ fn nagle_holds_a_small_segment_while_data_is_unacknowledged() {
 
 #[test]
 fn nodelay_sends_small_segments_at_once() {
+    // RFC 9293 §3.7.4 (MUST-17): Nagle can be disabled per connection.
     let mut c = established();
     c.set_nodelay(true);
     c.send(ms(1), b"a").unwrap();
@@ -662,4 +663,86 @@ fn tcp_info_reports_state_windows_and_counters() {
     assert_eq!(i.get("unacked"), Some(0));
     assert_eq!(i.get("snd_ssthresh"), Some(0x7fff_ffff));
     assert_eq!(i.get("last_data_sent"), Some(100));
+}
+
+#[test]
+fn acks_for_a_burst_are_aggregated() {
+    // RFC 9293 §3.10.7.4 (MUST-58, MUST-59): process all queued segments
+    // before sending an ACK.
+    let mut c = established();
+    for k in 0..3u32 {
+        send!(c, ms(1), pkt(ACK, D + 10 + 10 * k, S).data(&[0; 10]));
+    }
+    send!(c, ms(1), pkt(ACK, D, S).data(&[0; 10]));
+    expect(&recv!(c, ms(1)), ACK, S, D + 40);
+    recv_nothing!(c, ms(1));
+}
+
+#[test]
+fn rst_and_urg_are_processed_in_a_zero_window() {
+    // RFC 9293 §3.4 (MUST-66).
+    let so = SockOpts {
+        rcvbuf: Some(2000),
+        ..SockOpts::default()
+    };
+    let mut c = established_with(&bare(Profile::rfc()), &so);
+    send!(c, ms(1), pkt(ACK, D, S).data(&[0; 1000]));
+    while c.poll_transmit(ms(300)).is_some() {}
+    assert_eq!(c.tcb().rcv_window(), 0);
+    let mut u = pkt(ACK | Flags::URG, D + 1000, S);
+    u.urgent = 5;
+    send!(c, ms(301), u);
+    assert_eq!(c.tcb().rcv_up, SeqNumber(D + 1005));
+    assert_eq!(
+        send!(c, ms(302), pkt(RST, D + 1000, 0)),
+        SegmentOutcome::Reset(Errno::ECONNRESET)
+    );
+}
+
+#[test]
+fn unknown_options_are_ignored() {
+    // RFC 9293 §3.1 (MUST-6): "ignore without error any TCP option it does
+    // not implement".
+    let mut c = established();
+    let s = pkt(ACK, D, S).data(b"ok").opts(vec![
+        TcpOpt::Unknown {
+            kind: 99,
+            data: vec![1, 2, 3],
+        },
+        TcpOpt::Nop,
+    ]);
+    assert_eq!(send!(c, ms(1), s), SegmentOutcome::Accepted);
+    assert_eq!(read_all(&mut c, ms(1)), b"ok");
+}
+
+#[test]
+fn shrinking_peer_window_is_survived() {
+    // RFC 9293 §3.8.6 (MUST-34): the usable window may become negative.
+    let so = SockOpts {
+        nodelay: true,
+        ..SockOpts::default()
+    };
+    let mut c = established_with(&bare(Profile::rfc()), &so);
+    c.send(ms(0), &[0; 3000]).unwrap();
+    while c.poll_transmit(ms(0)).is_some() {}
+    send!(c, ms(1), pkt(ACK, D, S + 1000).win(500));
+    assert_eq!(c.tcb().snd_wnd, 500);
+    c.send(ms(1), &[0; 100]).unwrap();
+    recv_nothing!(c, ms(1));
+    // Everything in flight is eventually acknowledged; sending resumes.
+    send!(c, ms(2), pkt(ACK, D, S + 3000).win(5000));
+    assert_eq!(recv!(c, ms(2)).payload.len(), 100);
+}
+
+#[test]
+fn reset_is_reported_unlike_a_normal_close() {
+    // RFC 9293 §3.6 (MUST-12): the application learns whether the peer
+    // closed normally (read returns 0) or aborted (ECONNRESET).
+    let mut a = established();
+    send!(a, ms(1), pkt(FIN | ACK, D, S));
+    let mut buf = [0u8; 4];
+    assert_eq!(a.recv(ms(1), &mut buf), Ok(0));
+    let mut b = established();
+    send!(b, ms(1), pkt(RST, D, 0));
+    assert_eq!(b.recv(ms(1), &mut buf), Err(Errno::ECONNRESET));
 }

@@ -34,7 +34,7 @@ fn listen_steps_in_rfc_order() {
 
 #[test]
 fn syn_creates_syn_received_and_a_syn_ack() {
-    // RFC 9293 §3.10.7.2 third step: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ,
+    // RFC 9293 §3.10.7.2 third step (and MUST-14: MSS option sent): RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ,
     // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>, SND.NXT = ISS+1, SND.UNA = ISS.
     let p = bare(Profile::rfc());
     let mut c = Connection::accept_syn(ms(0), open(), &pkt(SYN, IRS, 0), &p, &SockOpts::default());

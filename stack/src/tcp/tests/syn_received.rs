@@ -45,7 +45,8 @@ fn unacceptable_ack_gets_rst_seq_seg_ack() {
 
 #[test]
 fn rst_returns_a_passive_connection_to_listen() {
-    // RFC 9293 §3.10.7.4 second step, SYN-RECEIVED (passive OPEN).
+    // RFC 9293 §3.10.7.4 second step, SYN-RECEIVED (passive OPEN; MUST-11:
+    // the connection remembers it was opened passively).
     let mut c = syn_received();
     assert_eq!(
         send!(c, ms(1), pkt(RST, IRS + 1, 0)),
