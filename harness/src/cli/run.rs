@@ -8,11 +8,12 @@
 use crate::capture::writer::{PcapSink, pcap_file_name};
 use crate::report::{json, junit, terminal::TerminalReport};
 use crate::run::config::{OptionPair, RunConfig, parse_ip_version};
+use crate::run::factory::{KernelFactory, ReferenceFactory};
 use crate::run::verdict::{RunResult, Unsupported, Verdict, ip_version_word};
 use crate::run::{TargetFactory, families_for, not_run, run_file};
 use crate::script::files::find_scripts;
-use crate::target::reference::{ProfileChoice, ReferenceTarget};
-use crate::target::{IpVersion, Target, TargetError};
+use crate::target::IpVersion;
+use crate::target::reference::ProfileChoice;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -175,32 +176,6 @@ impl PacketdrillArgs {
             }
         }
         out
-    }
-}
-
-/// Makes reference targets.
-pub struct ReferenceFactory(pub ProfileChoice);
-
-impl TargetFactory for ReferenceFactory {
-    fn name(&self) -> &'static str {
-        "reference"
-    }
-    fn make(&self, cfg: &RunConfig) -> Result<Box<dyn Target>, TargetError> {
-        Ok(Box::new(ReferenceTarget::new(&cfg.net, self.0)))
-    }
-}
-
-/// Makes kernel targets (one fresh namespace per run).
-pub struct KernelFactory;
-
-impl TargetFactory for KernelFactory {
-    fn name(&self) -> &'static str {
-        "kernel"
-    }
-    fn make(&self, cfg: &RunConfig) -> Result<Box<dyn Target>, TargetError> {
-        Ok(Box::new(crate::target::kernel::KernelTarget::new(
-            &cfg.net,
-        )?))
     }
 }
 

@@ -22,7 +22,7 @@ use super::mapping::{Mapping, Proto};
 use super::outbound::{self, Outbound};
 use super::segments;
 use super::syscall::{CallEnv, Effect, Prepared, SockInfo, Sockets, prepare};
-use super::timing::{Punctuality, When, window};
+use super::timing::{Punctuality, When, window, window_from};
 use super::verdict::*;
 use crate::script::ast::{self, EventKind, EventTime, Script};
 use crate::script::printer;
@@ -68,6 +68,9 @@ struct Engine<'a> {
     pending: Option<Pending>,
     /// When the previous event actually happened (base of relative times).
     last: Instant,
+    /// Target time of the script's time zero: when its first event begins,
+    /// after the init commands (a real target's clock runs meanwhile).
+    origin: Instant,
     notes: Vec<Note>,
     packets: Vec<TracedPacket>,
     executed: usize,
@@ -87,6 +90,7 @@ pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfi
         queue: VecDeque::new(),
         pending: None,
         last: Instant::ZERO,
+        origin: Instant::ZERO,
         notes: cfg
             .notes
             .iter()
@@ -105,7 +109,7 @@ pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfi
         }),
         None => match e.play(script) {
             Ok(()) => Verdict::Pass,
-            Err(v) => *v,
+            Err(v) => script_times(*v, e.origin),
         },
     };
     RunResult {
@@ -115,12 +119,28 @@ pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfi
         verdict,
         events_executed: e.executed,
         events_total: total,
-        target_time: e.target.now(),
+        target_time: e.target.now() - Duration::from_micros(e.origin.as_micros()),
         wall: started.elapsed(),
         notes: e.notes,
         packets: e.packets,
     }
     .finish()
+}
+
+/// A verdict's times in script time (zero at the first event).
+fn script_times(v: Verdict, origin: Instant) -> Verdict {
+    let shift = Duration::from_micros(origin.as_micros());
+    match v {
+        Verdict::Fail(mut f) => {
+            f.actual_time = f.actual_time.map(|t| t - shift);
+            if let Some(w) = &mut f.expected_time {
+                w.earliest = w.earliest - shift;
+                w.latest = w.latest - shift;
+            }
+            Verdict::Fail(f)
+        }
+        other => other,
+    }
 }
 
 fn target_error(e: TargetError, line: Option<u32>) -> Stop {
@@ -182,6 +202,8 @@ impl Engine<'_> {
             self.command(&c.command, None)?;
             self.executed += 1;
         }
+        self.origin = self.target.now();
+        self.last = self.origin;
         for ev in &script.events {
             self.event(ev)?;
             self.executed += 1;
@@ -198,7 +220,7 @@ impl Engine<'_> {
 
     fn event(&mut self, ev: &ast::Event) -> Result<(), Stop> {
         let line = ev.span.line;
-        let w = window(when(&ev.time), self.last, &self.cfg.tolerance);
+        let w = window_from(when(&ev.time), self.last, self.origin, &self.cfg.tolerance);
         match &ev.kind {
             EventKind::Packet(p) if p.direction == ast::Direction::Outbound => {
                 self.outbound(p, line, w)
@@ -502,7 +524,7 @@ impl Engine<'_> {
                 let us = u64::try_from(p.at.usecs).unwrap_or(0);
                 window(When::Relative(us), base, &self.cfg.tolerance)
             }
-            Some(p) => TimeWindow::for_end(end_when(p), start, &self.cfg.tolerance),
+            Some(p) => window_from(end_when(p), start, self.origin, &self.cfg.tolerance),
             None => window(When::Relative(0), start, &self.cfg.tolerance),
         };
         let text = printer::event_text(&ast::Event {
@@ -527,7 +549,13 @@ impl Engine<'_> {
             .syscall(call.prepared.call.clone())
             .map_err(|e| target_error(e, Some(line)))?
         {
-            Started::Done(result) => self.complete(&call, start, result),
+            Started::Done(result) => {
+                // A call that returned at once happened when it returned (on
+                // a real-time target a call takes time; later relative
+                // times must not inherit that delay as lateness).
+                self.last = self.target.now().max(start);
+                self.complete(&call, start, result)
+            }
             Started::Blocked(id) => {
                 self.pending = Some(Pending { id, call });
                 if s.end.is_none() {

@@ -10,7 +10,7 @@
 //! - [`syscall`] / [`args`] / [`structs`] / [`check`]: syscall lines to live
 //!   calls and their results checked.
 //! - [`code`]: the `%{ assert ... }%` evaluator.
-//! - [`config`]: packetdrill's options → [`RunConfig`].
+//! - [`config`]: packetdrill's options → [`RunConfig`]; [`factory`]: targets per run.
 //! - [`verdict`]: what a run gives (pass, fail with a diff, unsupported, error).
 //!
 //! The entry points: [`load`] reads and parses a file, [`run`] plays a parsed
@@ -21,6 +21,7 @@ pub mod check;
 pub mod code;
 pub mod config;
 pub mod engine;
+pub mod factory;
 pub mod icmp;
 pub mod inbound;
 pub mod mapping;

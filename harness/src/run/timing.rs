@@ -78,17 +78,25 @@ pub enum Punctuality {
 /// Turns a script time into a window of target time. `base` is when the
 /// previous event actually happened (zero for the first event).
 pub fn window(when: When, base: Instant, tolerance: &Tolerance) -> TimeWindow {
+    window_from(when, base, Instant::ZERO, tolerance)
+}
+
+/// [`window`] for a run whose time zero is `origin` in target time (a real
+/// target's clock has run while the script's init commands ran).
+pub fn window_from(
+    when: When,
+    base: Instant,
+    origin: Instant,
+    tolerance: &Tolerance,
+) -> TimeWindow {
+    let at = |us: u64| origin + Duration::from_micros(us);
     let (earliest, latest, any) = match when {
-        When::Absolute(t) => (Instant::from_micros(t), Instant::from_micros(t), false),
+        When::Absolute(t) => (at(t), at(t), false),
         When::Relative(d) => {
             let t = base + Duration::from_micros(d);
             (t, t, false)
         }
-        When::AbsoluteRange(a, b) => (
-            Instant::from_micros(a.min(b)),
-            Instant::from_micros(a.max(b)),
-            false,
-        ),
+        When::AbsoluteRange(a, b) => (at(a.min(b)), at(a.max(b)), false),
         When::RelativeRange(a, b) => (
             base + Duration::from_micros(a.min(b)),
             base + Duration::from_micros(a.max(b)),
@@ -170,6 +178,14 @@ mod tests {
             &TOL,
         );
         assert_eq!(w.earliest, Instant::from_micros(1_100_000));
+    }
+
+    #[test]
+    fn absolute_times_count_from_the_origin() {
+        let w = window_from(When::Absolute(100_000), ms(250), ms(200), &TOL);
+        assert_eq!(w.earliest, ms(300));
+        let w = window_from(When::AbsoluteRange(0, 10_000), ms(200), ms(200), &TOL);
+        assert_eq!((w.earliest, w.latest), (ms(200), ms(210)));
     }
 
     #[test]
