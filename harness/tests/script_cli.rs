@@ -135,6 +135,26 @@ fn fmt_keeps_file_permissions() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn fmt_through_a_symbolic_link_rewrites_the_target_and_keeps_the_link() {
+    let dir = tree();
+    let link = dir.path().join("link.pkt");
+    std::os::unix::fs::symlink("good.pkt", &link).unwrap();
+    let out = netdrill(&["fmt", "link.pkt"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("good.pkt")).unwrap(),
+        GOOD_CANONICAL
+    );
+}
+
 #[test]
 fn both_verbs_require_a_path() {
     let dir = tree();

@@ -98,8 +98,11 @@ fn one(path: &Path, check: bool) -> Outcome {
     }
 }
 
-/// Writes `bytes` to a new file beside `path` and renames it over `path`.
+/// Writes `bytes` to a new file beside `path` and renames it over `path`
+/// (over the file a symbolic link points to, so the link stays a link).
 fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let real = fs::canonicalize(path)?;
+    let path = real.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -154,6 +154,9 @@ impl<'a> Lexer<'a> {
     /// whether a line break was among them.
     fn skip_trivia(&mut self) -> (bool, bool) {
         let (mut space, mut newline) = (false, self.pos == 0);
+        if self.pos == 0 && self.src.starts_with('\u{feff}') {
+            self.bump('\u{feff}'.len_utf8()); // a byte-order mark is not text
+        }
         loop {
             match self.peek_byte(0) {
                 b'\n' => {
@@ -584,6 +587,12 @@ mod tests {
         assert_eq!(cs.len(), 2);
         assert_eq!(cs[0].text, "// one");
         assert_eq!((cs[1].span.line, cs[1].span.col), (2, 2));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        assert_eq!(kinds("\u{feff}0"), vec![(Tok::Int, "0")]);
+        assert_eq!(kinds("0\u{feff}").len(), 2, "only at the start of the file");
     }
 
     #[test]
