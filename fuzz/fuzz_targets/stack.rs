@@ -1,5 +1,3 @@
 #![no_main]
-//! Placeholder until the `stack` target lands.
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|_data: &[u8]| {});
+//! The stack driven by segments, socket calls and time steps; checks invariants.
+libfuzzer_sys::fuzz_target!(|input: netdrill_stack::fuzzing::stack::Input| netdrill_stack::fuzzing::stack::run(&input));

@@ -2,4 +2,5 @@
 //! each target is one line calling a `run` here, so the checks live beside
 //! the code they check and build with the crate.
 
+pub mod stack;
 pub mod wire;
