@@ -6,12 +6,12 @@
 //! checksum.
 //!
 //! Count: `NETDRILL_SIM_TRANSFERS=n` if set; otherwise 1,000 in release
-//! builds (and with `NETDRILL_SIM_FULL=1`) and 120 in debug builds, which
+//! builds (and with `NETDRILL_SIM_FULL=1`) and 40 in debug builds, which
 //! keeps `cargo test` quick.
 
 use netdrill_stack::linux::{self, Errno};
 use netdrill_stack::rng::Rng;
-use netdrill_stack::socket::{Buf, Call, CallOutcome, CallOutput, CallResult};
+use netdrill_stack::socket::{Buf, Call, CallOutcome, CallOutput, CallResult, PollFd};
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::{Config, Stack};
 use std::collections::BTreeMap;
@@ -142,6 +142,22 @@ fn call(st: &mut Stack, now: Instant, c: Call) -> CallResult {
         CallOutcome::Done(r) => r,
         CallOutcome::Pending(_) => panic!("non-blocking call blocked: {c:?}"),
     }
+}
+
+/// poll(POLLOUT) with no timeout: whether a write would take something.
+fn writable(st: &mut Stack, now: Instant, fd: i32) -> bool {
+    let r = call(
+        st,
+        now,
+        Call::Poll {
+            fds: vec![PollFd {
+                fd,
+                events: linux::POLLOUT as i16,
+            }],
+            timeout_ms: 0,
+        },
+    );
+    matches!(&r.out, CallOutput::PollRevents(v) if v.first().is_some_and(|&e| i64::from(e) & linux::POLLOUT != 0))
 }
 
 fn data(r: &CallResult) -> &[u8] {
@@ -353,7 +369,7 @@ impl Sim {
         let (client, server) = (&mut self.client, &mut self.server);
         // Client writes: the header, plus the payload unless downloading.
         let to_send = HEADER as u64 + if t.mode == Mode::HalfClose { 0 } else { t.size };
-        while t.client_sent < to_send {
+        while t.client_sent < to_send && writable(client, now, t.client) {
             if t.client_buf.is_empty() {
                 let chunk = (to_send - t.client_sent).min(64 * 1024);
                 t.client_buf = (t.client_sent..t.client_sent + chunk)
@@ -474,7 +490,7 @@ impl Sim {
                     "transfer {id}: {eof:?}"
                 );
                 if at_eof || t.server_sent > 0 {
-                    while t.server_sent < t.size {
+                    while t.server_sent < t.size && writable(server, now, sfd) {
                         if t.server_buf.is_empty() {
                             let chunk = (t.size - t.server_sent).min(64 * 1024);
                             t.server_buf = (t.server_sent..t.server_sent + chunk)
@@ -585,7 +601,7 @@ fn transfers() -> u64 {
         return v.parse().expect("NETDRILL_SIM_TRANSFERS is a number");
     }
     if cfg!(debug_assertions) && std::env::var_os("NETDRILL_SIM_FULL").is_none() {
-        120
+        40
     } else {
         1000
     }
