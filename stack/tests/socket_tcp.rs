@@ -1,0 +1,406 @@
+//! TCP through the socket API between two stacks: blocking connect and
+//! accept as pending calls, RST for a closed port, listen-queue overflow
+//! as Linux behaves, SYN cookies, and readiness of listeners and
+//! connections.
+
+mod socket_util;
+
+use netdrill_stack::Stack;
+use netdrill_stack::linux::{self, Errno};
+use netdrill_stack::socket::{Call, CallOutcome, CallOutput, EpollEvent, PollFd};
+use netdrill_stack::time::{Duration, Instant};
+use netdrill_stack::wire::{ChecksumMode, IpDatagram};
+use socket_util::*;
+
+fn listener(b: &mut Stack, port: u16, backlog: i32) -> i32 {
+    let l = tcp4(b);
+    ok(
+        b,
+        Call::Bind {
+            fd: l,
+            addr: Some(sa(&format!("0.0.0.0:{port}"))),
+        },
+    );
+    ok(b, Call::Listen { fd: l, backlog });
+    l
+}
+
+fn nb_connect(a: &mut Stack, port: u16) -> i32 {
+    let fd = socket(a, linux::AF_INET, linux::SOCK_STREAM | linux::SOCK_NONBLOCK);
+    assert_eq!(
+        fails(
+            a,
+            Call::Connect {
+                fd,
+                addr: Some(sa(&format!("192.0.2.1:{port}")))
+            }
+        ),
+        Errno::EINPROGRESS
+    );
+    fd
+}
+
+/// Runs both stacks to `until`, moving datagrams instantly.
+fn run_until(a: &mut Stack, b: &mut Stack, until: Instant) {
+    loop {
+        exchange(a, b);
+        let next = [a.poll_at(), b.poll_at()]
+            .into_iter()
+            .flatten()
+            .filter(|&t| t > a.now().max(b.now()))
+            .min();
+        match next {
+            Some(t) if t <= until => {
+                a.handle_timeout(t);
+                b.handle_timeout(t);
+            }
+            _ => {
+                a.handle_timeout(until);
+                b.handle_timeout(until);
+                exchange(a, b);
+                return;
+            }
+        }
+    }
+}
+
+fn accept_nb(b: &mut Stack, l: i32) -> Result<i32, Errno> {
+    ok(
+        b,
+        Call::Fcntl {
+            fd: l,
+            cmd: linux::F_SETFL as i32,
+            arg: linux::O_NONBLOCK,
+        },
+    );
+    let r = done(
+        b,
+        Call::Accept {
+            fd: l,
+            flags: linux::SOCK_NONBLOCK as i32,
+        },
+    );
+    if r.ret >= 0 {
+        Ok(r.ret as i32)
+    } else {
+        Err(r.errno.unwrap())
+    }
+}
+
+#[test]
+fn a_syn_to_a_closed_port_gets_a_reset_and_connect_fails() {
+    let (mut a, mut b) = (local(), remote());
+    let fd = tcp4(&mut a);
+    let CallOutcome::Pending(id) = a.call(
+        at(0),
+        Call::Connect {
+            fd,
+            addr: Some(sa("192.0.2.1:81")),
+        },
+    ) else {
+        panic!("a blocking connect blocks");
+    };
+    exchange(&mut a, &mut b);
+    assert_eq!(b.counters().tcp_resets_sent, 1, "RFC 9293 §3.10.7.1");
+    let c = a.poll_completion().expect("the RST completes connect");
+    assert_eq!(
+        (c.id, c.result.ret, c.result.errno),
+        (id, -1, Some(Errno::ECONNREFUSED))
+    );
+    // A failed connect leaves the socket free to connect again.
+    let l = listener(&mut b, 81, 4);
+    let CallOutcome::Pending(_) = a.call(
+        at(0),
+        Call::Connect {
+            fd,
+            addr: Some(sa("192.0.2.1:81")),
+        },
+    ) else {
+        panic!();
+    };
+    exchange(&mut a, &mut b);
+    assert_eq!(a.poll_completion().map(|c| c.result.ret), Some(0));
+    assert!(accept_nb(&mut b, l).is_ok());
+    assert_eq!(
+        fails(
+            &mut a,
+            Call::Connect {
+                fd,
+                addr: Some(sa("192.0.2.1:81"))
+            }
+        ),
+        Errno::EISCONN
+    );
+}
+
+#[test]
+fn blocking_accept_completes_when_the_handshake_does() {
+    let (mut a, mut b) = (local(), remote());
+    let l = listener(&mut b, 80, 8);
+    let CallOutcome::Pending(id) = b.call(at(0), Call::Accept { fd: l, flags: 0 }) else {
+        panic!("accept on an empty queue blocks");
+    };
+    a.handle_timeout(at(5));
+    b.handle_timeout(at(5));
+    let fd = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    let c = b.poll_completion().expect("accept completes");
+    assert_eq!((c.id, c.at), (id, at(5)));
+    assert_eq!(c.result.ret, 4, "lowest free fd");
+    let s = 4;
+    match c.result.out {
+        CallOutput::Addr { addr, .. } => {
+            assert_eq!(addr.map(|x| x.ip().to_string()).as_deref(), Some(LOCAL4))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The non-blocking connect completed: connect() says 0 once, then EISCONN.
+    assert_eq!(
+        ok(
+            &mut a,
+            Call::Connect {
+                fd,
+                addr: Some(sa("192.0.2.1:80"))
+            }
+        ),
+        0
+    );
+    assert_eq!(
+        fails(
+            &mut a,
+            Call::Connect {
+                fd,
+                addr: Some(sa("192.0.2.1:80"))
+            }
+        ),
+        Errno::EISCONN
+    );
+    // Data and readiness.
+    assert_eq!(send(&mut a, fd, b"hello").ret, 5);
+    exchange(&mut a, &mut b);
+    let r = done(
+        &mut b,
+        Call::Poll {
+            fds: vec![PollFd {
+                fd: s,
+                events: (linux::POLLIN | linux::POLLOUT) as i16,
+            }],
+            timeout_ms: 0,
+        },
+    );
+    assert_eq!(
+        r.out,
+        CallOutput::PollRevents(vec![(linux::POLLIN | linux::POLLOUT) as i16])
+    );
+    assert_eq!(
+        ok(
+            &mut b,
+            Call::Ioctl {
+                fd: s,
+                request: linux::FIONREAD as u64,
+                arg: 0
+            }
+        ),
+        0
+    );
+    let r = done(&mut b, Call::Read { fd: s, len: 100 });
+    assert_eq!(data_of(&r), b"hello");
+    // Half-close: EOF for the reader, POLLRDHUP.
+    ok(
+        &mut a,
+        Call::Shutdown {
+            fd,
+            how: linux::SHUT_WR as i32,
+        },
+    );
+    exchange(&mut a, &mut b);
+    let r = done(
+        &mut b,
+        Call::Poll {
+            fds: vec![PollFd {
+                fd: s,
+                events: (linux::POLLIN | linux::POLLRDHUP) as i16,
+            }],
+            timeout_ms: 0,
+        },
+    );
+    assert_eq!(
+        r.out,
+        CallOutput::PollRevents(vec![(linux::POLLIN | linux::POLLRDHUP) as i16])
+    );
+    assert_eq!(done(&mut b, Call::Read { fd: s, len: 100 }).ret, 0);
+    // Writing after our own SHUT_WR is EPIPE.
+    assert_eq!(
+        fails(
+            &mut a,
+            Call::Write {
+                fd,
+                buf: netdrill_stack::socket::Buf::Data(vec![1]),
+                len: 1
+            }
+        ),
+        Errno::EPIPE
+    );
+}
+
+#[test]
+fn a_full_accept_queue_drops_syns_and_final_acks_until_accept_makes_room() {
+    let (mut a, mut b) = (local(), remote());
+    b.profile_mut().syncookies = 0;
+    let l = listener(&mut b, 80, 2);
+    // Two connections fill the accept queue to its limit (backlog 2 admits
+    // up to three: Linux's "more than backlog" test).
+    let c1 = nb_connect(&mut a, 80);
+    let c2 = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    // Two more SYNs are admitted to the SYN queue; the first to complete
+    // fills the accept queue and the second's final ACK is dropped.
+    let c3 = nb_connect(&mut a, 80);
+    let c4 = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    assert_eq!(b.counters().ack_dropped_accept_full, 1);
+    // A fifth SYN finds the accept queue full and is dropped.
+    let c5 = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    assert_eq!(b.counters().syn_dropped_queue_full, 1);
+    let accepted: Vec<i32> = std::iter::from_fn(|| accept_nb(&mut b, l).ok()).collect();
+    assert_eq!(accepted.len(), 3);
+    // With room again, the SYN-ACK retransmission (and the SYN
+    // retransmission) complete the other two.
+    run_until(&mut a, &mut b, at(5000));
+    let more: Vec<i32> = std::iter::from_fn(|| accept_nb(&mut b, l).ok()).collect();
+    assert_eq!(more.len(), 2, "both late connections end up accepted");
+    for fd in [c1, c2, c3, c4, c5] {
+        assert_eq!(
+            getsockopt_int(&mut a, fd, linux::SOL_SOCKET, linux::SO_ERROR),
+            0
+        );
+    }
+}
+
+#[test]
+fn syn_cookies_open_connections_without_state() {
+    let (mut a, mut b) = (local(), remote());
+    b.profile_mut().syncookies = 2;
+    let l = listener(&mut b, 80, 4);
+    let fd = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    let k = b.counters();
+    assert_eq!((k.syn_cookies_sent, k.syn_cookies_ok), (1, 1));
+    let s = accept_nb(&mut b, l).expect("the cookie ACK created the connection");
+    assert_eq!(send(&mut a, fd, b"through a cookie").ret, 16);
+    exchange(&mut a, &mut b);
+    assert_eq!(
+        data_of(&done(&mut b, Call::Read { fd: s, len: 100 })),
+        b"through a cookie"
+    );
+    // The cookie remembered the client's MSS (1460 is in Linux's table).
+    let info = b.connection(s).unwrap().negotiated().peer_mss;
+    assert_eq!(info, 1460);
+}
+
+#[test]
+fn a_bad_cookie_is_answered_with_a_reset() {
+    let (mut a, mut b) = (local(), remote());
+    b.profile_mut().syncookies = 2;
+    listener(&mut b, 80, 4);
+    let _fd = nb_connect(&mut a, 80);
+    let syn = drain(&mut a);
+    b.handle_packet(at(0), &syn[0]);
+    let synack = drain(&mut b);
+    // Corrupt the cookie (the SYN-ACK's sequence number) before the client
+    // sees it: the client's ACK then carries a wrong cookie.
+    let mut bad = synack[0].clone();
+    let d = IpDatagram::parse(&bad, ChecksumMode::Verify).unwrap();
+    let mut t = *d.tcp().unwrap();
+    t.seq = t.seq.wrapping_add(1000);
+    let d = IpDatagram {
+        ip: d.ip,
+        upper: netdrill_stack::wire::UpperRepr::Tcp(t),
+    };
+    bad = d.to_bytes().unwrap();
+    a.handle_packet(at(0), &bad);
+    let ack = drain(&mut a);
+    b.handle_packet(at(0), &ack[0]);
+    assert_eq!(b.counters().syn_cookies_ok, 0);
+    assert_eq!(
+        b.counters().tcp_resets_sent,
+        1,
+        "RFC 9293 §3.10.7.2: an ACK in LISTEN gets a RST"
+    );
+}
+
+#[test]
+fn epoll_reports_a_listener_with_a_queued_connection() {
+    let (mut a, mut b) = (local(), remote());
+    let l = listener(&mut b, 80, 8);
+    let ep = ok(&mut b, Call::EpollCreate { size: 1, flags: 0 }) as i32;
+    ok(
+        &mut b,
+        Call::EpollCtl {
+            epfd: ep,
+            op: 1,
+            fd: l,
+            event: Some(EpollEvent {
+                events: linux::EPOLLIN as u32,
+                data: 99,
+            }),
+        },
+    );
+    let CallOutcome::Pending(id) = b.call(
+        at(0),
+        Call::EpollWait {
+            epfd: ep,
+            max_events: 1,
+            timeout_ms: -1,
+        },
+    ) else {
+        panic!("no connection yet: blocks");
+    };
+    a.handle_timeout(at(3));
+    b.handle_timeout(at(3));
+    nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    let c = b
+        .poll_completion()
+        .expect("a queued connection wakes epoll_wait");
+    assert_eq!(c.id, id);
+    assert_eq!(
+        c.result.out,
+        CallOutput::EpollEvents(vec![EpollEvent {
+            events: linux::EPOLLIN as u32,
+            data: 99
+        }])
+    );
+    assert_eq!(c.at, at(3));
+}
+
+#[test]
+fn closing_a_connection_ends_in_time_wait_then_nothing() {
+    let (mut a, mut b) = (local(), remote());
+    let l = listener(&mut b, 80, 8);
+    let fd = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    let s = accept_nb(&mut b, l).unwrap();
+    ok(&mut a, Call::Close { fd });
+    exchange(&mut a, &mut b);
+    assert_eq!(done(&mut b, Call::Read { fd: s, len: 10 }).ret, 0, "EOF");
+    ok(&mut b, Call::Close { fd: s });
+    exchange(&mut a, &mut b);
+    assert_eq!(
+        b.connections().count(),
+        0,
+        "the passive closer is done after LAST-ACK"
+    );
+    assert_eq!(
+        a.connections().count(),
+        1,
+        "the active closer waits in TIME-WAIT"
+    );
+    let end = a.now() + Duration::from_secs(61);
+    run_until(&mut a, &mut b, end);
+    assert_eq!(a.connections().count(), 0);
+    // The port is free again.
+    let fd2 = tcp4(&mut a);
+    assert_eq!(fd2, fd);
+}
