@@ -58,7 +58,7 @@ fn name(root: &Path, path: &Path) -> String {
 fn peer_trials() -> Vec<Trial> {
     let root = support::shared_dir().map(|d| d.join("peer-suites"));
     let scripts = match &root {
-        Ok(r) => files::find_scripts(&[r.clone()]).0,
+        Ok(r) => files::find_scripts(std::slice::from_ref(r)).0,
         // Placeholders so that a machine without ../shared shows what it skips.
         Err(_) => Vec::new(),
     };
@@ -89,7 +89,7 @@ fn peer_trials() -> Vec<Trial> {
 
 fn corpus_trials() -> Vec<Trial> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpus");
-    let (scripts, _) = files::find_scripts(&[root.clone()]);
+    let (scripts, _) = files::find_scripts(std::slice::from_ref(&root));
     scripts
         .into_iter()
         .filter(|p| !p.strip_prefix(&root).is_ok_and(|r| r.starts_with("fuzz")))
