@@ -7,19 +7,17 @@
 
 use crate::capture::writer::{PcapSink, pcap_file_name};
 use crate::report::{json, junit, terminal::TerminalReport};
+use crate::run::TargetFactory;
 use crate::run::config::{OptionPair, RunConfig, parse_ip_version};
 use crate::run::factory::{KernelFactory, ReferenceFactory};
-use crate::run::verdict::{RunResult, Unsupported, Verdict, ip_version_word};
-use crate::run::{TargetFactory, families_for, not_run, run_file};
+use crate::run::suite::{plan, run_jobs};
+use crate::run::verdict::RunResult;
 use crate::script::files::find_scripts;
 use crate::target::IpVersion;
 use crate::target::reference::ProfileChoice;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TargetKind {
@@ -143,7 +141,7 @@ pub struct PacketdrillArgs {
 
 impl PacketdrillArgs {
     /// The options given, as `(name, value)` pairs in packetdrill's spelling.
-    fn pairs(&self) -> Vec<OptionPair> {
+    pub(crate) fn pairs(&self) -> Vec<OptionPair> {
         let mut out = Vec::new();
         let mut val = |name: &str, v: &Option<String>| {
             if let Some(v) = v {
@@ -177,108 +175,6 @@ impl PacketdrillArgs {
         }
         out
     }
-}
-
-/// One run to do: a script in one address family.
-#[derive(Clone, Debug)]
-pub struct Job {
-    pub path: PathBuf,
-    pub ip_version: IpVersion,
-}
-
-/// The runs for these scripts: each in every asked family it allows; a
-/// script no asked family allows is reported as skipped, not dropped.
-pub fn plan(
-    scripts: &[PathBuf],
-    families: &[IpVersion],
-    target: &str,
-) -> (Vec<Job>, Vec<RunResult>) {
-    let mut jobs = Vec::new();
-    let mut skipped = Vec::new();
-    for path in scripts {
-        let fams = families_for(path, families);
-        if fams.is_empty() {
-            let why = format!(
-                "address family {} (the file name says which family it is for)",
-                families
-                    .iter()
-                    .map(|v| ip_version_word(*v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let v = families.first().copied().unwrap_or(IpVersion::Ipv4);
-            skipped.push(not_run(
-                path,
-                target,
-                v,
-                Verdict::Unsupported(Unsupported {
-                    feature: why,
-                    line: None,
-                }),
-            ));
-        }
-        for ip_version in fams {
-            jobs.push(Job {
-                path: path.clone(),
-                ip_version,
-            });
-        }
-    }
-    (jobs, skipped)
-}
-
-/// Runs `jobs` on `threads` threads; `each` sees every result as it ends
-/// (in completion order); the results come back in job order.
-pub fn run_jobs(
-    jobs: &[Job],
-    threads: usize,
-    cli: &[OptionPair],
-    factory: &(dyn TargetFactory + Sync),
-    trace: bool,
-    mut each: impl FnMut(&RunResult),
-) -> Vec<RunResult> {
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<RunResult>>> = Mutex::new(vec![None; jobs.len()]);
-    let (tx, rx) = mpsc::channel::<usize>();
-    std::thread::scope(|s| {
-        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
-            let tx = tx.clone();
-            let (next, slots) = (&next, &slots);
-            s.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let r = run_file(
-                        &job.path,
-                        job.ip_version,
-                        cli,
-                        factory,
-                        &|c: &mut RunConfig| c.trace = trace,
-                    );
-                    if let Ok(mut g) = slots.lock() {
-                        g[i] = Some(r);
-                    }
-                    if tx.send(i).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        for i in rx {
-            if let Ok(g) = slots.lock() {
-                if let Some(r) = &g[i] {
-                    each(r);
-                }
-            }
-        }
-    });
-    slots
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect()
 }
 
 fn families(args: &Args) -> Result<Vec<IpVersion>, String> {

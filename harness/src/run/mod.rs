@@ -10,7 +10,8 @@
 //! - [`syscall`] / [`args`] / [`structs`] / [`check`]: syscall lines to live
 //!   calls and their results checked.
 //! - [`code`]: the `%{ assert ... }%` evaluator.
-//! - [`config`]: packetdrill's options → [`RunConfig`]; [`factory`]: targets per run.
+//! - [`config`]: packetdrill's options → [`RunConfig`]; [`factory`]: targets
+//!   per run; [`suite`]: many scripts on a few threads.
 //! - [`verdict`]: what a run gives (pass, fail with a diff, unsupported, error).
 //!
 //! The entry points: [`load`] reads and parses a file, [`run`] plays a parsed
@@ -29,6 +30,7 @@ pub mod outbound;
 pub mod segments;
 pub mod show;
 pub mod structs;
+pub mod suite;
 pub mod syscall;
 pub mod timing;
 pub mod verdict;
