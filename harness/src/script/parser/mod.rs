@@ -5,6 +5,33 @@
 //! parser skips to the next line that starts like an event, so one run
 //! reports every broken event of a file. Nesting is limited to
 //! [`MAX_DEPTH`] and the number of errors to [`MAX_ERRORS`].
+//!
+//! The grammar (whitespace, line breaks and comments separate tokens; an
+//! event ends its line; `[x]` is optional, `x*` repeated):
+//!
+//! ```text
+//! script   = option* command* event* command*
+//! option   = "--" NAME ["=" TEXT] | "-D" NAME=VALUE        (one line each)
+//! command  = "`" TEXT "`"
+//! event    = time (packet | syscall | command | "%{" TEXT "}%")
+//! time     = point | "*" | point "~" point
+//! point    = ["+"] NUMBER                          (no space after "+")
+//! packet   = ("<" | ">") encap* ipattrs* (tcp | udp | icmp | other)
+//! encap    = ("IPV4" | "IPV6") ADDR ">" ADDR ":" | "gre" (NAME [INT])* ":"
+//!          | "mpls" ("(" mplsitem ("," mplsitem)* ")")+ ":"
+//! ipattrs  = ("[" | "(") NAME [INT] ("," NAME [INT])* ("]" | ")")
+//! tcp      = FLAGS seq ["ack" INT] ["win" INT] ["urg" INT] ["<" ("..." | opts) ">"]
+//! seq      = INT ":" INT "(" INT ")"
+//! opts     = [opt ("," opt)*]   opt = NAME args   (nop, mss N, sack A:B..., TS val N ecr N,
+//!                                                  FO [cookie], FOEXP [cookie], md5 [hex], any)
+//! udp      = "udp" "(" INT ")"
+//! icmp     = ("icmp" | "icmpv6") TYPE [CODE] ["mtu" INT] ["[" (tcp | udp) "]"]
+//! other    = PROTOCOL-NAME TOKEN*          (to the end of the line or of its brackets)
+//! syscall  = ["..." point] NAME "(" [expr ("," expr)*] ")" "=" expr [ERRNO] ["(" NOTE ")"]
+//! expr     = unary (BINOP unary)*          (C precedence: | ^ & << >> + - * / %)
+//! unary    = ("-" | "~" | "!") unary | INT | NAME | NAME "(" exprs ")" | NAME ["(" expr ")"] "=" expr
+//!          | "${" NAME "}" | STRING ["..."] | "..." | "[" exprs "]" | "{" exprs "}" | "(" expr ")"
+//! ```
 
 mod expr;
 mod packet;
