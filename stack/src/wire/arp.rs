@@ -39,6 +39,7 @@ pub struct ArpPacket<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> ArpPacket<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = ArpPacket { buffer };
         p.check_len()?;
@@ -116,6 +117,7 @@ impl ArpRepr {
     pub const BUFFER_LEN: usize = off::END;
 
     /// Accepts Ethernet (1) / IPv4 (0x0800) with lengths 6 and 4 only.
+    #[inline]
     pub fn parse<T: AsRef<[u8]>>(packet: &ArpPacket<T>) -> Result<Self, WireError> {
         let bad =
             |field, value: u64, reason| Err(WireError::bad_value(HEADER, field, value, reason));

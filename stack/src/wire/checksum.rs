@@ -108,6 +108,7 @@ pub fn checksum(data: &[u8]) -> u16 {
 
 /// The IPv4 pseudo-header sum (RFC 9293 §3.1, RFC 768): source, destination,
 /// zero, protocol, upper-layer length.
+#[inline]
 pub fn ipv4_pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, len: u16) -> Sum {
     Sum::ZERO
         .add_bytes(&src.octets())
@@ -118,6 +119,7 @@ pub fn ipv4_pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, len: u16) 
 
 /// The IPv6 pseudo-header sum (RFC 8200 §8.1): source, destination,
 /// 32-bit upper-layer length, three zero bytes, next header.
+#[inline]
 pub fn ipv6_pseudo_header(src: Ipv6Addr, dst: Ipv6Addr, next_header: u8, len: u32) -> Sum {
     Sum::ZERO
         .add_bytes(&src.octets())
@@ -166,6 +168,7 @@ pub enum PseudoHeader {
 impl PseudoHeader {
     /// The pseudo-header sum for an upper-layer message of `protocol` and
     /// `len` bytes (callers keep `len` within 65535).
+    #[inline]
     pub fn sum(&self, protocol: u8, len: usize) -> Sum {
         match *self {
             PseudoHeader::V4 { src, dst } => ipv4_pseudo_header(src, dst, protocol, len as u16),

@@ -101,6 +101,7 @@ impl fmt::Display for WireError {
 impl std::error::Error for WireError {}
 
 /// Fails with [`ErrorKind::Truncated`] unless `buf` holds at least `needed` bytes.
+#[inline]
 pub(crate) fn need(
     buf: &[u8],
     needed: usize,
@@ -115,6 +116,7 @@ pub(crate) fn need(
 }
 
 /// Fails with [`ErrorKind::BufferTooSmall`] unless `buf` holds at least `needed` bytes.
+#[inline]
 pub(crate) fn room(buf: &[u8], needed: usize, header: &'static str) -> Result<(), WireError> {
     if buf.len() < needed {
         Err(WireError::buffer_too_small(header, needed, buf.len()))

@@ -49,6 +49,7 @@ pub struct EthernetPacket<T: AsRef<[u8]>> {
 
 impl<T: AsRef<[u8]>> EthernetPacket<T> {
     /// Wraps `buffer` after [`check_len`](Self::check_len).
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = EthernetPacket { buffer };
         p.check_len()?;
@@ -56,6 +57,7 @@ impl<T: AsRef<[u8]>> EthernetPacket<T> {
     }
 
     /// Fails unless the buffer holds the 14-byte header.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         need(self.buffer.as_ref(), off::PAYLOAD, HEADER, "header")
     }
@@ -103,6 +105,7 @@ pub struct EthernetRepr {
 impl EthernetRepr {
     pub const HEADER_LEN: usize = off::PAYLOAD;
 
+    #[inline]
     pub fn parse<T: AsRef<[u8]>>(packet: &EthernetPacket<T>) -> Result<Self, WireError> {
         Ok(EthernetRepr {
             dst: packet.dst_addr(),

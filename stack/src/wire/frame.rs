@@ -27,6 +27,7 @@ impl<'a> EthernetFrame<'a> {
     /// Parses a frame (no FCS). EtherType 0x0806 is ARP, 0x0800 IPv4 and
     /// 0x86DD IPv6 (the IP version must match the EtherType); trailing
     /// padding after ARP or the IP length is ignored.
+    #[inline]
     pub fn parse(bytes: &'a [u8], mode: ChecksumMode) -> Result<Self, WireError> {
         let packet = EthernetPacket::new_checked(bytes)?;
         let ethernet = EthernetRepr::parse(&packet)?;

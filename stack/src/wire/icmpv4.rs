@@ -33,6 +33,7 @@ pub struct Icmpv4Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Icmpv4Packet<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = Icmpv4Packet { buffer };
         p.check_len()?;
@@ -116,6 +117,7 @@ pub struct Icmpv4Repr<'a> {
 
 impl<'a> Icmpv4Repr<'a> {
     /// Echo and time exceeded with a code they do not define are kept as `Other`.
+    #[inline]
     pub fn parse(packet: &Icmpv4Packet<&'a [u8]>, mode: ChecksumMode) -> Result<Self, WireError> {
         let checksum = match mode {
             ChecksumMode::Verify => packet.verify_checksum(),

@@ -50,6 +50,7 @@ pub struct Icmpv6Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = Icmpv6Packet { buffer };
         p.check_len()?;
@@ -165,6 +166,7 @@ fn find_lladdr(options: &[u8], want: u8) -> Result<Option<MacAddr>, WireError> {
 }
 
 impl<'a> Icmpv6Repr<'a> {
+    #[inline]
     pub fn parse(
         packet: &Icmpv6Packet<&'a [u8]>,
         pseudo: &PseudoHeader,

@@ -18,6 +18,7 @@ impl<const N: usize> InlineBytes<N> {
     };
 
     /// Copies `src`; fails if it is longer than `N` bytes.
+    #[inline]
     pub fn new(src: &[u8], header: &'static str, field: &'static str) -> Result<Self, WireError> {
         let mut out = Self::EMPTY;
         out.extend(src, header, field)?;
@@ -25,6 +26,7 @@ impl<const N: usize> InlineBytes<N> {
     }
 
     /// Appends `src`; fails (and changes nothing) if the result would exceed `N` bytes.
+    #[inline]
     pub fn extend(
         &mut self,
         src: &[u8],
@@ -42,10 +44,12 @@ impl<const N: usize> InlineBytes<N> {
         Ok(())
     }
 
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         usize::from(self.len)
     }

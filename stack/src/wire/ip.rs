@@ -33,6 +33,7 @@ impl IpRepr<'_> {
         }
     }
     /// The upper-layer protocol (after any IPv6 extension headers).
+    #[inline]
     pub fn protocol(&self) -> IpProtocol {
         match self {
             IpRepr::V4(r) => r.protocol,
@@ -66,6 +67,7 @@ impl IpRepr<'_> {
         }
     }
     /// The IP header, options and extension headers included.
+    #[inline]
     pub fn header_len(&self) -> usize {
         match self {
             IpRepr::V4(r) => r.header_len(),
@@ -73,6 +75,7 @@ impl IpRepr<'_> {
         }
     }
     /// The addresses upper-layer checksums cover.
+    #[inline]
     pub fn pseudo_header(&self) -> PseudoHeader {
         match self {
             IpRepr::V4(r) => PseudoHeader::V4 {
@@ -87,6 +90,7 @@ impl IpRepr<'_> {
     }
     /// Whether the payload is a fragment (IPv4 MF/offset, or an IPv6
     /// fragment header with either set), so the upper layer is incomplete.
+    #[inline]
     pub fn is_fragment(&self) -> bool {
         match self {
             IpRepr::V4(r) => r.is_fragment(),
@@ -127,6 +131,7 @@ impl UpperRepr<'_> {
         }
     }
     /// The protocol number this layer needs in the IP header (`None` for raw).
+    #[inline]
     pub fn protocol(&self) -> Option<IpProtocol> {
         match self {
             UpperRepr::Tcp(_) => Some(IpProtocol::TCP),
@@ -150,6 +155,7 @@ impl<'a> IpDatagram<'a> {
     /// IP length are ignored). TCP, UDP, ICMPv4 (in IPv4) and ICMPv6 (in
     /// IPv6) are decoded unless the datagram is a fragment; anything else is
     /// [`UpperRepr::Raw`]. Checksums are verified and reported per `mode`.
+    #[inline]
     pub fn parse(bytes: &'a [u8], mode: ChecksumMode) -> Result<Self, WireError> {
         let (ip, payload): (IpRepr<'a>, &'a [u8]) = match bytes.first().map(|b| b >> 4) {
             Some(4) => {
@@ -178,6 +184,7 @@ impl<'a> IpDatagram<'a> {
         Ok(IpDatagram { ip, upper })
     }
 
+    #[inline]
     fn parse_upper(
         ip: &IpRepr<'a>,
         payload: &'a [u8],

@@ -40,6 +40,7 @@ pub struct Ipv4Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Ipv4Packet<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = Ipv4Packet { buffer };
         p.check_len()?;
@@ -49,6 +50,7 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
     /// Fails unless the header length (IHL) is at least 5 words and both it and
     /// the total length fit in the buffer. Bytes after the total length
     /// (Ethernet padding) are allowed and ignored.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         let b = self.buffer.as_ref();
         need(b, MIN_HEADER_LEN, HEADER, "header")?;
@@ -199,6 +201,7 @@ impl Ipv4Options {
 
     /// The options area as bytes; it must fill whole 32-bit words (IHL counts
     /// words), padded by the caller with End of Option List (0) bytes.
+    #[inline]
     pub fn new(bytes: &[u8]) -> Result<Self, WireError> {
         if bytes.len() % 4 != 0 {
             return Err(WireError::bad_value(
@@ -249,6 +252,7 @@ pub struct Ipv4Repr {
 impl Ipv4Repr {
     /// Reads the header of a checked view. With [`ChecksumMode::Verify`] the
     /// header checksum is verified and reported in `checksum`.
+    #[inline]
     pub fn parse<T: AsRef<[u8]>>(
         packet: &Ipv4Packet<T>,
         mode: ChecksumMode,
@@ -286,11 +290,13 @@ impl Ipv4Repr {
     }
 
     /// Whether this datagram is a fragment (MF set or a non-zero offset).
+    #[inline]
     pub fn is_fragment(&self) -> bool {
         self.more_frags || self.frag_offset != 0
     }
 
     /// The header length: 20 bytes plus the options.
+    #[inline]
     pub fn header_len(&self) -> usize {
         MIN_HEADER_LEN + self.options.len()
     }

@@ -29,6 +29,7 @@ pub struct Ipv6Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Ipv6Packet<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = Ipv6Packet { buffer };
         p.check_len()?;
@@ -37,6 +38,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
 
     /// Fails unless the 40-byte header and the payload length it announces
     /// fit in the buffer (bytes beyond are ignored, as Ethernet padding).
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         let b = self.buffer.as_ref();
         need(b, HEADER_LEN, HEADER, "header")?;
@@ -123,6 +125,7 @@ pub struct Ipv6Repr<'a> {
 
 impl<'a> Ipv6Repr<'a> {
     /// Reads the header and walks the extension headers to the upper layer.
+    #[inline]
     pub fn parse(packet: &Ipv6Packet<&'a [u8]>) -> Result<Self, WireError> {
         if packet.version() != 6 {
             return Err(WireError::bad_value(
@@ -150,6 +153,7 @@ impl<'a> Ipv6Repr<'a> {
     }
 
     /// The fixed header plus the extension headers.
+    #[inline]
     pub fn header_len(&self) -> usize {
         HEADER_LEN + self.ext_headers.len()
     }

@@ -11,6 +11,7 @@ use super::field::{u16_at, u32_at};
 const HEADER: &str = "IPv6 extension header";
 
 /// Whether `nh` names a header this codec walks through.
+#[inline]
 fn is_extension(nh: IpProtocol) -> bool {
     matches!(
         nh,
@@ -39,6 +40,7 @@ fn header_len(nh: IpProtocol, b: &[u8]) -> Result<usize, WireError> {
 
 /// Walks the chain that starts with `first` at the start of `payload`; returns
 /// the upper-layer protocol and the chain's length in bytes.
+#[inline]
 pub(crate) fn walk(first: IpProtocol, payload: &[u8]) -> Result<(IpProtocol, usize), WireError> {
     let mut nh = first;
     let mut at = 0;
@@ -195,6 +197,7 @@ impl<'a> Ipv6ExtHeaders<'a> {
     /// A chain of bytes whose first header is `first`; checks that it walks
     /// to exactly its end. The last header's next-header byte is overwritten
     /// with the upper-layer protocol when emitted.
+    #[inline]
     pub fn new(first: IpProtocol, bytes: &'a [u8]) -> Result<Self, WireError> {
         if bytes.is_empty() {
             return Ok(Ipv6ExtHeaders { first: None, bytes });
@@ -243,6 +246,7 @@ impl<'a> Ipv6ExtHeaders<'a> {
     }
 
     /// The headers in order.
+    #[inline]
     pub fn iter(&self) -> Ipv6ExtIter<'a> {
         Ipv6ExtIter {
             nh: self.first,
@@ -251,6 +255,7 @@ impl<'a> Ipv6ExtHeaders<'a> {
     }
 
     /// The first fragment header, if any.
+    #[inline]
     pub fn fragment(&self) -> Option<Ipv6Fragment> {
         self.iter().find_map(|h| match h {
             Ipv6ExtHeader::Fragment(f) => Some(f),
@@ -284,6 +289,7 @@ pub struct Ipv6ExtIter<'a> {
 impl<'a> Iterator for Ipv6ExtIter<'a> {
     type Item = Ipv6ExtHeader<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let nh = self.nh?;
         if self.rest.is_empty() || !is_extension(nh) {

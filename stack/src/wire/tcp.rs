@@ -33,6 +33,7 @@ pub struct TcpPacket<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> TcpPacket<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = TcpPacket { buffer };
         p.check_len()?;
@@ -41,6 +42,7 @@ impl<T: AsRef<[u8]>> TcpPacket<T> {
 
     /// Fails unless the data offset is at least 5 words and the header it
     /// announces fits in the buffer.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         let b = self.buffer.as_ref();
         need(b, MIN_HEADER_LEN, HEADER, "header")?;
@@ -158,6 +160,7 @@ pub struct TcpRepr<'a> {
 impl<'a> TcpRepr<'a> {
     /// Reads a checked view. The checksum is verified over `pseudo` unless
     /// `mode` is [`ChecksumMode::Skip`]; a wrong one is reported, not an error.
+    #[inline]
     pub fn parse(
         packet: &TcpPacket<&'a [u8]>,
         pseudo: &PseudoHeader,

@@ -51,6 +51,7 @@ impl SackBlocks {
         out.len = blocks.len() as u8;
         Ok(out)
     }
+    #[inline]
     pub fn as_slice(&self) -> &[(u32, u32)] {
         &self.blocks[..usize::from(self.len)]
     }
@@ -94,6 +95,7 @@ pub enum TcpOption<'a> {
 
 impl<'a> TcpOption<'a> {
     /// Decodes a TLV option of `kind` whose data (after kind and length) is `data`.
+    #[inline]
     fn decode(kind: u8, data: &'a [u8]) -> TcpOption<'a> {
         match (kind, data.len()) {
             (kind::MSS, 2) => TcpOption::Mss(u16_at(data, 0)),
@@ -123,6 +125,7 @@ impl<'a> TcpOption<'a> {
     }
 
     /// The kind byte (the first byte for [`TcpOption::Malformed`], 0 if empty).
+    #[inline]
     pub fn kind(&self) -> u8 {
         match self {
             TcpOption::Eol => kind::EOL,
@@ -233,6 +236,7 @@ impl TcpOptions {
     }
 
     /// Raw option bytes, kept as they are (at most 40).
+    #[inline]
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
         Ok(TcpOptions(InlineBytes::new(bytes, HEADER, "options")?))
     }
@@ -269,6 +273,7 @@ impl TcpOptions {
     }
 
     /// The options in order, up to and including an EOL.
+    #[inline]
     pub fn iter(&self) -> TcpOptionIter<'_> {
         TcpOptionIter {
             rest: self.as_bytes(),
@@ -336,6 +341,7 @@ pub struct TcpOptionIter<'a> {
 impl<'a> Iterator for TcpOptionIter<'a> {
     type Item = TcpOption<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<TcpOption<'a>> {
         let rest = self.rest;
         let (&kind, after) = rest.split_first()?;

@@ -25,6 +25,7 @@ pub struct UdpPacket<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> UdpPacket<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self, WireError> {
         let p = UdpPacket { buffer };
         p.check_len()?;
@@ -32,6 +33,7 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
     }
 
     /// Fails unless the length field is at least 8 and fits in the buffer.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         let b = self.buffer.as_ref();
         need(b, HEADER_LEN, HEADER, "header")?;
@@ -119,6 +121,7 @@ pub struct UdpRepr<'a> {
 }
 
 impl<'a> UdpRepr<'a> {
+    #[inline]
     pub fn parse(
         packet: &UdpPacket<&'a [u8]>,
         pseudo: &PseudoHeader,
