@@ -7,7 +7,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group};
 use netdrill_stack::linux::{self};
-use netdrill_stack::socket::{Buf, Call, CallOutcome, CallResult};
+use netdrill_stack::socket::{Buf, Call, CallOutcome, CallResult, PollFd};
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::{Config, Stack};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -173,12 +173,28 @@ impl Pair {
     }
 }
 
+/// poll(POLLOUT) without waiting.
+fn writable(st: &mut Stack, now: Instant, fd: i32) -> bool {
+    let r = call(
+        st,
+        now,
+        Call::Poll {
+            fds: vec![PollFd {
+                fd,
+                events: linux::POLLOUT as i16,
+            }],
+            timeout_ms: 0,
+        },
+    );
+    r.ret > 0
+}
+
 /// Sends `total` bytes from a to b over an established connection.
 fn bulk(p: &mut Pair, c: i32, s: i32, total: usize) {
     let chunk = vec![0x5au8; 256 * 1024];
     let (mut sent, mut got) = (0, 0);
     while got < total {
-        while sent < total {
+        while sent < total && writable(&mut p.a, p.now, c) {
             let n = chunk.len().min(total - sent);
             let r = call(
                 &mut p.a,

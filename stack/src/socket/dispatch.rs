@@ -6,12 +6,15 @@ use super::fd::FdKind;
 use crate::host::Stack;
 use crate::host::pending::{Progress, Step};
 use crate::linux::{self, Errno};
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// A send, whatever call it came from.
-pub(crate) struct SendArgs {
+pub(crate) struct SendArgs<'a> {
     pub fd: i32,
-    pub data: Vec<u8>,
+    /// Borrowed from the call when it is one buffer (no copy for a write
+    /// that then finds the send buffer full); gathered for iovecs.
+    pub data: Cow<'a, [u8]>,
     pub flags: i32,
     /// The destination of sendto/sendmsg (`None`: none given).
     pub addr: Option<SocketAddr>,
@@ -39,12 +42,12 @@ pub(crate) enum RecvShape {
 
 /// Concatenates an iovec array (`EFAULT` for a NULL or short buffer, as
 /// the kernel's copy from user memory would give).
-fn gather(iov: &[IoVec]) -> Result<Vec<u8>, Errno> {
+fn gather(iov: &[IoVec]) -> Result<Cow<'_, [u8]>, Errno> {
     let mut out = Vec::new();
     for v in iov {
         out.extend_from_slice(v.base.bytes(v.len)?);
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 fn total_len(iov: &[IoVec]) -> usize {
@@ -98,7 +101,7 @@ impl Stack {
                 self.read_like(*fd, total_len(&msg.iov), *flags, RecvShape::Msg, false, p)
             }
             Call::Write { fd, buf, len } => {
-                self.write_like(*fd, buf.bytes(*len).map(<[u8]>::to_vec), 0, None, call, p)
+                self.write_like(*fd, buf.bytes(*len).map(Cow::Borrowed), 0, None, call, p)
             }
             Call::Writev { fd, iov } => self.write_like(*fd, gather(iov), 0, None, call, p),
             Call::Send {
@@ -108,7 +111,7 @@ impl Stack {
                 flags,
             } => self.write_like(
                 *fd,
-                buf.bytes(*len).map(<[u8]>::to_vec),
+                buf.bytes(*len).map(Cow::Borrowed),
                 *flags,
                 None,
                 call,
@@ -122,7 +125,7 @@ impl Stack {
                 addr,
             } => self.write_like(
                 *fd,
-                buf.bytes(*len).map(<[u8]>::to_vec),
+                buf.bytes(*len).map(Cow::Borrowed),
                 *flags,
                 *addr,
                 call,
@@ -206,7 +209,7 @@ impl Stack {
     fn write_like(
         &mut self,
         fd: i32,
-        data: Result<Vec<u8>, Errno>,
+        data: Result<Cow<'_, [u8]>, Errno>,
         flags: i32,
         addr: Option<SocketAddr>,
         call: &Call,

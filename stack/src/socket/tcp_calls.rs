@@ -313,7 +313,7 @@ impl Stack {
 
     /// send/write on a TCP socket. A blocking write takes everything before
     /// it returns (or stops at an error, returning what it took).
-    pub(crate) fn tcp_send(&mut self, s: u32, a: SendArgs, p: &mut Progress) -> Step {
+    pub(crate) fn tcp_send(&mut self, s: u32, a: SendArgs<'_>, p: &mut Progress) -> Step {
         if i64::from(a.flags) & linux::MSG_OOB != 0 {
             // Urgent data is not sent by this stack.
             return done(Err(Errno::EOPNOTSUPP));
