@@ -1,6 +1,7 @@
 //! Golden tests for parse diagnostics: each `golden/NAME.pkt` holds a
-//! mistake; `golden/NAME.stderr` is exactly what `netdrill parse` prints
-//! for it. Run with `NETDRILL_BLESS=1` to rewrite the `.stderr` files after
+//! mistake; `golden/NAME.stderr` is exactly what `netdrill parse
+//! tests/golden/NAME.pkt` prints on stderr, run from `harness/` (the test
+//! runs the binary). Run with `NETDRILL_BLESS=1` to rewrite the `.stderr` files after
 //! an intended change (and review the diff).
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -8,6 +9,7 @@ use netdrill::script;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -39,8 +41,31 @@ fn render(path: &Path) -> Result<(String, Vec<String>), Failed> {
     }
 }
 
+/// Runs `netdrill parse tests/golden/NAME.pkt` from the crate's folder and
+/// compares its stderr with `NAME.stderr` (and with the library's rendering).
 fn check(path: &Path) -> Result<(), Failed> {
-    let (got, _) = render(path)?;
+    let (rendered, _) = render(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let out = Command::new(env!("CARGO_BIN_EXE_netdrill"))
+        .args(["parse", &format!("tests/golden/{name}")])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .map_err(|e| format!("cannot run netdrill: {e}"))?;
+    let got = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.code() != Some(1) || out.stdout != b"0 parsed, 1 failed\n" {
+        return Err(format!(
+            "netdrill parse exited with {:?} and printed {:?}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+        .into());
+    }
+    if got != rendered {
+        return Err(format!("the CLI and the library disagree:\n{got}\n---\n{rendered}").into());
+    }
     let expected_path = path.with_extension("stderr");
     if std::env::var_os("NETDRILL_BLESS").is_some_and(|v| v == "1") {
         fs::write(&expected_path, &got).map_err(|e| format!("{}: {e}", expected_path.display()))?;
@@ -55,7 +80,10 @@ fn check(path: &Path) -> Result<(), Failed> {
     if got == want {
         Ok(())
     } else {
-        Err(format!("diagnostics differ (NETDRILL_BLESS=1 rewrites them)\n--- expected\n{want}--- got\n{got}").into())
+        Err(format!(
+            "diagnostics differ (NETDRILL_BLESS=1 rewrites them)\n--- expected\n{want}--- got\n{got}"
+        )
+        .into())
     }
 }
 
