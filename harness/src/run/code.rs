@@ -17,8 +17,22 @@ use std::fmt;
 /// A parsed block, ready to run against any `tcp_info`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
-    asserts: Vec<Assert>,
+    stmts: Vec<Stmt>,
 }
+
+#[derive(Clone, Debug, PartialEq)]
+enum Stmt {
+    Assert(Assert),
+    /// `NAME = expr`: a variable for this and later blocks (packetdrill runs
+    /// every block of a script in one Python interpreter).
+    Assign(String, Expr),
+    /// `print(...)`: evaluated (so unknown names are still caught), output dropped.
+    Print(Vec<Expr>),
+}
+
+/// Variables assigned by a script's blocks, kept from one block to the next.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vars(std::collections::BTreeMap<String, Value>);
 
 #[derive(Clone, Debug, PartialEq)]
 struct Assert {
@@ -443,8 +457,7 @@ impl Block {
     /// Parses the text between `%{` and `}%`.
     pub fn parse(src: &str) -> Result<Block, CodeUnsupported> {
         let toks = lex(src)?;
-        let mut asserts = Vec::new();
-        // Statement texts, for reports: split the source the same way.
+        let mut stmts = Vec::new();
         let mut p = Parser {
             toks: &toks,
             pos: 0,
@@ -465,11 +478,33 @@ impl Block {
                     let text = render(&toks[start..p.pos]);
                     let message = if p.eat_op(",") { Some(p.or()?) } else { None };
                     expect_end(&mut p)?;
-                    asserts.push(Assert {
+                    stmts.push(Stmt::Assert(Assert {
                         text,
                         cond,
                         message,
-                    });
+                    }));
+                }
+                Tok::Name(n)
+                    if n == "print" && matches!(toks.get(p.pos + 1), Some(Tok::Op("("))) =>
+                {
+                    p.pos += 2;
+                    let mut args = Vec::new();
+                    while !p.eat_op(")") {
+                        args.push(p.or()?);
+                        if !p.eat_op(",") && !matches!(p.peek(), Tok::Op(")")) {
+                            return Err(CodeUnsupported("print(...) arguments in %{ }%".into()));
+                        }
+                    }
+                    expect_end(&mut p)?;
+                    stmts.push(Stmt::Print(args));
+                }
+                Tok::Name(n)
+                    if matches!(toks.get(p.pos + 1), Some(Tok::Op("="))) && !is_keyword(&n) =>
+                {
+                    p.pos += 2;
+                    let value = p.or()?;
+                    expect_end(&mut p)?;
+                    stmts.push(Stmt::Assign(n, value));
                 }
                 Tok::Name(n) => {
                     let what = if matches!(toks.get(p.pos + 1), Some(Tok::Op("("))) {
@@ -478,83 +513,124 @@ impl Block {
                         format!("statement `{n} ...`")
                     };
                     return Err(CodeUnsupported(format!(
-                        "{what} in %{{ }}% (only assert is evaluated)"
+                        "{what} in %{{ }}% (only assert, assignment and print are evaluated)"
                     )));
                 }
                 other => {
                     return Err(CodeUnsupported(format!(
-                        "statement starting with {} in %{{ }}% (only assert is evaluated)",
+                        "statement starting with {} in %{{ }}% (only assert, assignment and print are evaluated)",
                         describe(&other)
                     )));
                 }
             }
         }
-        Ok(Block { asserts })
+        Ok(Block { stmts })
     }
 
-    /// How many assertions the block checks.
+    /// How many statements the block has.
     pub fn len(&self) -> usize {
-        self.asserts.len()
+        self.stmts.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.asserts.is_empty()
+        self.stmts.is_empty()
     }
 
-    /// Every `tcpi_*` name and constant must be known before the block runs,
-    /// so that a block is never half executed.
-    pub fn check_names(&self, info: &TcpInfo) -> Result<(), CodeUnsupported> {
-        fn walk(e: &Expr, info: &TcpInfo) -> Result<(), CodeUnsupported> {
+    /// Every name must be known before the block runs (a `tcpi_*` field, a
+    /// constant, or a variable assigned earlier), so that a block is never
+    /// half executed.
+    pub fn check_names(&self, info: &TcpInfo, vars: &Vars) -> Result<(), CodeUnsupported> {
+        fn walk(e: &Expr, scope: &Scope<'_>, assigned: &[&str]) -> Result<(), CodeUnsupported> {
             match e {
-                Expr::Name(n) => lookup(n, info).map(|_| ()),
+                Expr::Name(n) if assigned.contains(&n.as_str()) => Ok(()),
+                Expr::Name(n) => lookup(n, scope).map(|_| ()),
                 Expr::Int(_) | Expr::Float(_) | Expr::Str(_) => Ok(()),
-                Expr::Tuple(xs) | Expr::Compare(xs, _) => xs.iter().try_for_each(|x| walk(x, info)),
-                Expr::Unary(_, x) | Expr::Not(x) => walk(x, info),
+                Expr::Tuple(xs) | Expr::Compare(xs, _) => {
+                    xs.iter().try_for_each(|x| walk(x, scope, assigned))
+                }
+                Expr::Unary(_, x) | Expr::Not(x) => walk(x, scope, assigned),
                 Expr::Binary(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
-                    walk(a, info)?;
-                    walk(b, info)
+                    walk(a, scope, assigned)?;
+                    walk(b, scope, assigned)
                 }
             }
         }
-        for a in &self.asserts {
-            walk(&a.cond, info)?;
-            if let Some(m) = &a.message {
-                walk(m, info)?;
+        let scope = Scope { info, vars };
+        let mut assigned: Vec<&str> = Vec::new();
+        for st in &self.stmts {
+            match st {
+                Stmt::Assert(a) => {
+                    walk(&a.cond, &scope, &assigned)?;
+                    if let Some(m) = &a.message {
+                        walk(m, &scope, &assigned)?;
+                    }
+                }
+                Stmt::Assign(name, e) => {
+                    walk(e, &scope, &assigned)?;
+                    assigned.push(name);
+                }
+                Stmt::Print(args) => args.iter().try_for_each(|e| walk(e, &scope, &assigned))?,
             }
         }
         Ok(())
     }
 
-    /// Runs the assertions in order against `info`; the first false one stops.
-    pub fn run(&self, info: &TcpInfo) -> Result<Result<(), AssertFailed>, CodeUnsupported> {
-        self.check_names(info)?;
-        for a in &self.asserts {
-            let v = eval(&a.cond, info)?;
-            if v.truthy() {
-                continue;
+    /// Runs the statements in order against `info`; the first false
+    /// assertion stops. Assignments are kept in `vars` for later blocks.
+    pub fn run(
+        &self,
+        info: &TcpInfo,
+        vars: &mut Vars,
+    ) -> Result<Result<(), AssertFailed>, CodeUnsupported> {
+        self.check_names(info, vars)?;
+        for st in &self.stmts {
+            let scope = Scope { info, vars };
+            match st {
+                Stmt::Assign(name, e) => {
+                    let v = eval(e, &scope)?;
+                    vars.0.insert(name.clone(), v);
+                }
+                Stmt::Print(args) => {
+                    for e in args {
+                        eval(e, &scope)?;
+                    }
+                }
+                Stmt::Assert(a) => {
+                    if eval(&a.cond, &scope)?.truthy() {
+                        continue;
+                    }
+                    let message = a.message.as_ref().map(|m| match eval(m, &scope) {
+                        Ok(v) => v.to_string(),
+                        Err(e) => format!("<message not evaluated: {}>", e.0),
+                    });
+                    let mut names = Vec::new();
+                    names_in(&a.cond, &mut names);
+                    let values = names
+                        .into_iter()
+                        .filter(|n| n.starts_with("tcpi_") || vars.0.contains_key(n))
+                        .map(|n| {
+                            let v = lookup(&n, &scope)
+                                .map(|v| v.to_string())
+                                .unwrap_or_default();
+                            (n, v)
+                        })
+                        .collect();
+                    return Ok(Err(AssertFailed {
+                        condition: a.text.clone(),
+                        message,
+                        values,
+                    }));
+                }
             }
-            let message = a.message.as_ref().map(|m| match eval(m, info) {
-                Ok(v) => v.to_string(),
-                Err(e) => format!("<message not evaluated: {}>", e.0),
-            });
-            let mut values = Vec::new();
-            names_in(&a.cond, &mut values);
-            let values = values
-                .into_iter()
-                .filter(|n| n.starts_with("tcpi_"))
-                .map(|n| {
-                    let v = lookup(&n, info).map(|v| v.to_string()).unwrap_or_default();
-                    (n, v)
-                })
-                .collect();
-            return Ok(Err(AssertFailed {
-                condition: a.text.clone(),
-                message,
-                values,
-            }));
         }
         Ok(Ok(()))
     }
+}
+
+/// What names mean while a block runs.
+struct Scope<'a> {
+    info: &'a TcpInfo,
+    vars: &'a Vars,
 }
 
 fn expect_end(p: &mut Parser<'_>) -> Result<(), CodeUnsupported> {
@@ -644,24 +720,28 @@ impl fmt::Display for Value {
     }
 }
 
-fn lookup(name: &str, info: &TcpInfo) -> Result<i128, CodeUnsupported> {
+fn lookup(name: &str, scope: &Scope<'_>) -> Result<Value, CodeUnsupported> {
+    if let Some(v) = scope.vars.0.get(name) {
+        return Ok(v.clone());
+    }
     if let Some(field) = name.strip_prefix("tcpi_") {
-        return info
+        return scope
+            .info
             .get(field)
-            .map(i128::from)
+            .map(|v| Value::Int(i128::from(v)))
             .ok_or_else(|| CodeUnsupported(format!("tcp_info field {name} in %{{ }}%")));
     }
     linux::symbol(name)
-        .map(i128::from)
+        .map(|v| Value::Int(i128::from(v)))
         .ok_or_else(|| CodeUnsupported(format!("name {name} in %{{ }}%")))
 }
 
-fn eval(e: &Expr, info: &TcpInfo) -> Result<Value, CodeUnsupported> {
+fn eval(e: &Expr, info: &Scope<'_>) -> Result<Value, CodeUnsupported> {
     Ok(match e {
         Expr::Int(v) => Value::Int(*v),
         Expr::Float(v) => Value::Float(*v),
         Expr::Str(s) => Value::Str(s.clone()),
-        Expr::Name(n) => Value::Int(lookup(n, info)?),
+        Expr::Name(n) => lookup(n, info)?,
         Expr::Tuple(xs) => {
             Value::Tuple(xs.iter().map(|x| eval(x, info)).collect::<Result<_, _>>()?)
         }
@@ -824,7 +904,7 @@ mod tests {
     }
 
     fn run(src: &str) -> Result<Result<(), AssertFailed>, CodeUnsupported> {
-        Block::parse(src)?.run(&info())
+        Block::parse(src)?.run(&info(), &mut Vars::default())
     }
 
     #[test]
@@ -877,8 +957,8 @@ mod tests {
     fn anything_else_is_unsupported_and_named() {
         let table = [
             ("import os", "`import ...`"),
-            ("x = tcpi_rtt", "statement `x ...`"),
-            ("print(tcpi_rtt)", "call print()"),
+            ("x += tcpi_rtt", "statement `x ...`"),
+            ("len(tcpi_rtt)", "call len()"),
             ("assert len(tcpi_rtt) == 1", "call len()"),
             (
                 "assert tcpi_no_such_field == 1",
@@ -904,12 +984,43 @@ mod tests {
     }
 
     #[test]
+    fn assignments_carry_over_to_later_blocks_and_print_is_accepted() {
+        let mut vars = Vars::default();
+        let set = Block::parse("TCP_INFINITE_SSTHRESH = 0x7fffffff").unwrap();
+        assert_eq!(set.run(&info(), &mut vars), Ok(Ok(())));
+        let mut i = info();
+        i.set("snd_ssthresh", 0x7fff_ffff);
+        let check = Block::parse("print(tcpi_snd_ssthresh); assert tcpi_snd_ssthresh == TCP_INFINITE_SSTHRESH, tcpi_snd_ssthresh").unwrap();
+        assert_eq!(check.run(&i, &mut vars), Ok(Ok(())));
+        i.set("snd_ssthresh", 7);
+        let f = check.run(&i, &mut vars).unwrap().unwrap_err();
+        assert!(
+            f.values.contains(&(
+                "TCP_INFINITE_SSTHRESH".to_string(),
+                "2147483647".to_string()
+            )),
+            "{f}"
+        );
+        // Without the assignment the name is unknown, and the block unsupported.
+        assert!(check.run(&i, &mut Vars::default()).is_err());
+        // Within a block, an assignment is visible to the statements after it.
+        let b = Block::parse("x = tcpi_snd_cwnd * 2\nassert x == 20").unwrap();
+        assert_eq!(b.run(&info(), &mut Vars::default()), Ok(Ok(())));
+        assert!(
+            Block::parse("assert y == 1\ny = 1")
+                .unwrap()
+                .run(&info(), &mut Vars::default())
+                .is_err()
+        );
+    }
+
+    #[test]
     fn short_tcp_info_makes_newer_fields_unsupported() {
         let short = TcpInfo::from_bytes(&info().to_bytes()[..104]);
         let b = Block::parse("assert tcpi_snd_cwnd == 10\nassert tcpi_busy_time > 0").unwrap();
-        assert!(b.run(&short).is_err());
+        assert!(b.run(&short, &mut Vars::default()).is_err());
         let b = Block::parse("assert tcpi_snd_cwnd == 10").unwrap();
-        assert_eq!(b.run(&short), Ok(Ok(())));
+        assert_eq!(b.run(&short, &mut Vars::default()), Ok(Ok(())));
         assert_eq!(b.len(), 1);
     }
 }

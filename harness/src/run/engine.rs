@@ -13,9 +13,9 @@
 //! One blocking syscall may be outstanding, as in packetdrill's single
 //! syscall thread; the next syscall line waits for it.
 
-use super::args::{ArgError, Eval};
+use super::args::Eval;
 use super::check::{check, show_result};
-use super::code::Block;
+use super::code::{Block, Vars};
 use super::config::RunConfig;
 use super::inbound::Inbound;
 use super::mapping::{Mapping, Proto};
@@ -74,6 +74,8 @@ struct Engine<'a> {
     notes: Vec<Note>,
     packets: Vec<TracedPacket>,
     executed: usize,
+    /// Variables of the script's `%{ }%` blocks.
+    vars: Vars,
 }
 
 /// Plays `script` (from `path`, whose folder commands run in) on `target`.
@@ -101,6 +103,7 @@ pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfi
             .collect(),
         packets: Vec::new(),
         executed: 0,
+        vars: Vars::default(),
     };
     let verdict = match &cfg.unsupported {
         Some(what) => Verdict::Unsupported(Unsupported {
@@ -723,23 +726,8 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn code(&mut self, c: &ast::Code, line: u32) -> Result<(), Stop> {
-        let block = Block::parse(&c.text).map_err(|e| {
-            Verdict::Unsupported(Unsupported {
-                feature: e.0,
-                line: Some(line),
-            })
-        })?;
-        self.last = self.target.now();
-        if block.is_empty() {
-            return Ok(());
-        }
-        let Some(fd) = self.map.socket_under_test() else {
-            return Err(stop(ArgError::script(
-                "a %{ }% block needs a socket to read tcp_info from",
-                c.span,
-            )));
-        };
+    /// `getsockopt(fd, SOL_TCP, TCP_INFO)` for a code block.
+    fn tcp_info(&mut self, fd: i32, line: u32) -> Result<TcpInfo, Stop> {
         let call = Syscall::GetSockOpt {
             fd,
             level: linux::SOL_TCP as i32,
@@ -760,8 +748,8 @@ impl Engine<'_> {
                 })));
             }
         };
-        let bytes = match (&result.ret, &result.out) {
-            (0, crate::target::SyscallOutput::OptVal(b)) => b.clone(),
+        match (&result.ret, &result.out) {
+            (0, crate::target::SyscallOutput::OptVal(b)) => Ok(TcpInfo::from_bytes(b)),
             _ => {
                 let mut f = fail(
                     line,
@@ -769,11 +757,29 @@ impl Engine<'_> {
                     "getsockopt(TCP_INFO) for the %{ }% block failed",
                 );
                 f.actual = Some(show_result(&result));
-                return Err(stop(Verdict::Fail(f)));
+                Err(stop(Verdict::Fail(f)))
             }
+        }
+    }
+
+    fn code(&mut self, c: &ast::Code, line: u32) -> Result<(), Stop> {
+        let block = Block::parse(&c.text).map_err(|e| {
+            Verdict::Unsupported(Unsupported {
+                feature: e.0,
+                line: Some(line),
+            })
+        })?;
+        self.last = self.target.now();
+        if block.is_empty() {
+            return Ok(());
+        }
+        // Blocks see the tcp_info of the socket under test; without one (a
+        // block that only sets a variable) they see no tcp_info fields.
+        let info = match self.map.socket_under_test() {
+            Some(fd) => self.tcp_info(fd, line)?,
+            None => TcpInfo::from_bytes(&[]),
         };
-        let info = TcpInfo::from_bytes(&bytes);
-        match block.run(&info) {
+        match block.run(&info, &mut self.vars) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(a)) => {
                 let mut f = fail(line, FailureKind::Assertion, "assertion failed");

@@ -62,6 +62,10 @@ pub fn sockaddr_arg(
     }
     match &e.kind {
         ExprKind::Struct(_) => sockaddr(ev, e).map(Some),
+        ExprKind::Symbol(id) => Err(ArgError::unsupported(
+            format!("{} as a socket address", id.name),
+            e.span,
+        )),
         _ => Err(ArgError::unsupported(
             format!("{} as a socket address", describe(e)),
             e.span,
