@@ -142,6 +142,30 @@ mod tests {
         "é",
     ];
 
+    /// Whole lines of every kind, in any order (most orders are errors).
+    const LINES: &[&str] = &[
+        "--tolerance_usecs=10000",
+        "-D TFO_COOKIE=3021b9d8",
+        "--strict_segments // flag",
+        "`../common/defaults.sh`",
+        "`multi\nline`",
+        "",
+        "",
+        "// comment",
+        "/* block */",
+        "/* two\nlines */",
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3 // trailing",
+        "+0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>",
+        "+.1 > S. 0:0(0) ack 1 <...> /* t */",
+        "+0 bind(3, // inside",
+        "  ..., ...) = 0",
+        "* > sctp: DATA[flgs=BE,",
+        "   len=10]",
+        "1~+2 %{ assert x }%",
+        "+0...0.1 read(4, ..., 1) = -1 EAGAIN (Resource (temporarily) unavailable)",
+        "+0 `cmd`",
+    ];
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -158,6 +182,13 @@ mod tests {
                 }
             }
             check_script(src.as_bytes());
+        }
+
+        #[test]
+        fn shuffled_lines_keep_the_parser_contract(
+            lines in proptest::collection::vec(proptest::sample::select(LINES), 0..25),
+        ) {
+            check_script(lines.join("\n").as_bytes());
         }
 
         #[test]

@@ -297,7 +297,11 @@ impl<'a> Parser<'a> {
         while self.tok.kind != Tok::Eof && self.diags.len() < MAX_ERRORS {
             let start = self.tok;
             let item = match start.kind {
-                Tok::Punct('-') if start.line_start => self.option_line(seen_event),
+                Tok::Punct('-') if start.line_start => {
+                    // Options come first: after anything else, one is late.
+                    let late = !matches!(items.last(), None | Some(Item::Option(_)));
+                    self.option_line(late)
+                }
                 Tok::Command => {
                     let t = self.bump();
                     let command = self.command(t);
@@ -349,7 +353,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `--name`, `--name=value`, `-D NAME=VALUE`, `-DNAME=VALUE`.
-    fn option_line(&mut self, seen_event: bool) -> PResult<Item> {
+    fn option_line(&mut self, late: bool) -> PResult<Item> {
         let dash = self.tok;
         // The current token is the first `-`; the lexer is just after it.
         let (rest, rest_span) = self.lx.raw_line();
@@ -360,10 +364,10 @@ impl<'a> Parser<'a> {
         };
         self.tok = self.lx.next_token();
         self.last = span;
-        if seen_event {
+        if late {
             return Err(Diagnostic::new(
                 span,
-                "options must come before the first event",
+                "options must come first, before commands and events",
             ));
         }
         let (name, value) = if let Some(long) = rest.strip_prefix('-') {

@@ -685,7 +685,7 @@ fn errors_point_at_the_token() {
         ),
         (
             "0 close(3) = 0\n--late=1\n",
-            "options must come before the first event",
+            "options must come first, before commands and events",
             2,
             1,
         ),
