@@ -15,8 +15,8 @@
 
 use crate::wire::{
     Checksum, ChecksumMode, EthernetFrame, FramePayload, Icmpv4Packet, Icmpv4Repr, Icmpv6Packet,
-    Icmpv6Repr, IpDatagram, IpRepr, PseudoHeader, TcpPacket, TcpRepr, UdpPacket, UdpRepr,
-    UpperRepr, WireError,
+    Icmpv6Repr, IpDatagram, IpRepr, PseudoHeader, QuotedDatagram, TcpPacket, TcpRepr, UdpPacket,
+    UdpRepr, UpperRepr, WireError,
 };
 use core::fmt::Debug;
 use core::net::{Ipv4Addr, Ipv6Addr};
@@ -34,6 +34,8 @@ pub fn run(data: &[u8]) {
         }
         check_upper_alone(data, mode);
     }
+    // The cut datagram inside ICMP errors: reading it must not panic.
+    let _ = QuotedDatagram::parse(data);
 }
 
 /// Whether `again` is what emit promises to read back for `original`.
