@@ -29,6 +29,9 @@ pub struct RunConfig {
     /// `--strict_segments`: every segment must match a line on its own (no
     /// merging of MSS-sized segments into the GSO packet a line describes).
     pub strict_segments: bool,
+    /// `--mss=N`: inbound segments larger than N are delivered as N-byte
+    /// segments (packetdrill's GRO "cooking").
+    pub gso_mss: Option<u16>,
     /// How long a `*` outbound line waits for its packet.
     pub any_time_limit: Duration,
     /// Keep every packet of the run in the result (for pcaps).
@@ -60,7 +63,6 @@ const NO_EFFECT: &[(&str, &str)] = &[
     ),
     ("speed", "the link speed is not simulated"),
     ("init_scripts", "init scripts are run as script commands"),
-    ("mss", "the MSS comes from the script's options"),
     ("verbose", "reports are always detailed"),
     ("non_fatal", "every mismatch fails the run"),
     (
@@ -141,6 +143,7 @@ impl RunConfig {
             defines: Defines::default(),
             ts_tick_usecs: None,
             strict_segments: false,
+            gso_mss: None,
             any_time_limit: Duration::from_secs(10),
             trace: false,
             notes: Vec::new(),
@@ -238,6 +241,12 @@ impl RunConfig {
                 self.tolerance.percent = Some(p);
             }
             "strict_segments" => self.strict_segments = true,
+            "mss" => {
+                let v = num(need()?)?;
+                let mss = u16::try_from(v).ok().filter(|&m| m > 0);
+                self.gso_mss =
+                    Some(mss.ok_or_else(|| OptionError(format!("--mss={v}: not a segment size")))?);
+            }
             "bind_port" => self.bind_port = port(&name, need()?)?,
             "connect_port" => self.connect_port = port(&name, need()?)?,
             "tcp_ts_tick_usecs" => {

@@ -331,17 +331,24 @@ impl Engine<'_> {
         };
         let built = builder.build(p, &mut self.map).map_err(stop)?;
         self.check_start(line, w, "inbound packet")?;
-        self.target
-            .inject(&built.bytes)
-            .map_err(|e| target_error(e, Some(line)))?;
-        let now = self.target.now();
-        if self.cfg.trace {
-            self.packets.push(TracedPacket {
-                at: now,
-                direction: Direction::Inbound,
-                bytes: built.bytes,
-            });
+        let pieces = match self.cfg.gso_mss {
+            Some(mss) => segments::split(&built.bytes, usize::from(mss)),
+            None => vec![built.bytes],
+        };
+        for bytes in pieces {
+            self.target
+                .inject(&bytes)
+                .map_err(|e| target_error(e, Some(line)))?;
+            if self.cfg.trace {
+                let at = self.target.now();
+                self.packets.push(TracedPacket {
+                    at,
+                    direction: Direction::Inbound,
+                    bytes,
+                });
+            }
         }
+        let now = self.target.now();
         self.last = now;
         Ok(())
     }

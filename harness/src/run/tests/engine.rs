@@ -597,3 +597,31 @@ fn any_time_waits_for_the_packet_whenever_it_comes() {
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
     assert_eq!(r.target_time, Instant::from_micros(3_000_000));
 }
+
+#[test]
+fn mss_sized_segments_match_a_gso_line_unless_strict_segments() {
+    let src = SERVER
+        .replace("write(4, ..., 1000) = 1000", "write(4, ..., 3000) = 3000")
+        .replace("> P. 1:1001(1000) ack 1", "> P. 1:3001(3000) ack 1");
+    let fake = || {
+        let mut f = server_fake();
+        f.replies.pop_back();
+        f.replies.push_back(ok(3000));
+        for (i, flags) in [".", ".", "P."].into_iter().enumerate() {
+            let mut s = Seg::new(flags, ISN.wrapping_add(1 + 1000 * i as u32), 1);
+            s.len = 1000;
+            f.send_at(Instant::from_micros(100_100), s.bytes());
+        }
+        f
+    };
+    let r = play(&src, &mut fake());
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let r = play(&format!("--strict_segments\n{src}"), &mut fake());
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(
+        fl.actual.as_deref(),
+        Some("> . 1:1001(1000) ack 1 win 65535")
+    );
+}
