@@ -185,7 +185,7 @@ fn tcp_pure_ack_with_sack_blocks() {
 
 #[test]
 fn tcp_fast_open_md5_unknown_and_eol_in_order() {
-    // 192.0.2.1.54321 > 192.168.0.1.8080: Flags [SEW], seq 1, win 65535,
+    // 192.0.2.1.54321 > 192.168.0.1.8080: Flags [SEW] (tcpdump: [SEW]), seq 1, win 65535,
     //   options [tfo cookie 0102030405060708,exp-tfo cookie aabb,md5 000102..0f,
     //   unknown-168 01,eol], length 0
     let bytes = hex(&[

@@ -78,17 +78,18 @@ impl TcpFlags {
     }
 }
 
-/// The packetdrill letters in packetdrill's order; `.` is ACK.
+/// The packetdrill letters in the order packetdrill prints them, ACK (`.`)
+/// last: `S.`, `SE.`, `FP.`, `U.` as in its scripts.
 const LETTERS: [(char, TcpFlags); 9] = [
     ('F', TcpFlags::FIN),
     ('S', TcpFlags::SYN),
     ('R', TcpFlags::RST),
     ('P', TcpFlags::PSH),
-    ('.', TcpFlags::ACK),
     ('U', TcpFlags::URG),
     ('E', TcpFlags::ECE),
     ('W', TcpFlags::CWR),
     ('N', TcpFlags::NS),
+    ('.', TcpFlags::ACK),
 ];
 
 /// packetdrill notation: `S`, `S.`, `P.`, `F.`, `R`, `.`, `SEW`, ... with
@@ -161,5 +162,43 @@ impl Not for TcpFlags {
     type Output = TcpFlags;
     fn not(self) -> TcpFlags {
         TcpFlags(!self.0 & Self::ALL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_matches_packetdrill_scripts() {
+        let table = [
+            (TcpFlags::SYN, "S"),
+            (TcpFlags::SYN | TcpFlags::ACK, "S."),
+            (TcpFlags::PSH | TcpFlags::ACK, "P."),
+            (TcpFlags::FIN | TcpFlags::ACK, "F."),
+            (TcpFlags::RST, "R"),
+            (TcpFlags::ACK, "."),
+            (TcpFlags::SYN | TcpFlags::ECE | TcpFlags::CWR, "SEW"),
+            (TcpFlags::SYN | TcpFlags::ECE | TcpFlags::ACK, "SE."),
+            (TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK, "FP."),
+            (TcpFlags::URG | TcpFlags::ACK, "U."),
+            (TcpFlags::NS | TcpFlags::ACK, "N."),
+            (TcpFlags::NONE, ""),
+        ];
+        for (flags, text) in table {
+            assert_eq!(flags.to_string(), text);
+            assert_eq!(text.parse(), Ok(flags), "{text}");
+        }
+        // Any order parses; a repeated or unknown letter is the error.
+        assert_eq!(
+            "SF.".parse(),
+            Ok(TcpFlags::SYN | TcpFlags::FIN | TcpFlags::ACK)
+        );
+        assert_eq!("SS".parse::<TcpFlags>(), Err('S'));
+        assert_eq!("SX".parse::<TcpFlags>(), Err('X'));
+        assert_eq!(
+            TcpFlags::from_bits_truncate(0xe02).to_string(),
+            "S[res=0x7]"
+        );
     }
 }
