@@ -74,7 +74,10 @@ impl IpRepr<'_> {
             IpRepr::V6(r) => r.header_len(),
         }
     }
-    /// The addresses upper-layer checksums cover.
+    /// The addresses upper-layer checksums cover. For IPv6 this is the
+    /// header's destination: RFC 8200 §8.1 asks for the *final* destination
+    /// when a routing header still has segments left, which this codec does
+    /// not derive (it reads such packets as their receiver at that hop would).
     #[inline]
     pub fn pseudo_header(&self) -> PseudoHeader {
         match self {
