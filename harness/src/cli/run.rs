@@ -240,10 +240,22 @@ pub fn main(args: Args) -> ExitCode {
         return ExitCode::from(2);
     }
     let factory: Box<dyn TargetFactory + Sync> = match args.target {
-        TargetKind::Reference => Box::new(ReferenceFactory(match args.profile {
-            ProfileArg::Linux => ProfileChoice::Linux,
-            ProfileArg::Rfc => ProfileChoice::Rfc,
-        })),
+        TargetKind::Reference => {
+            for (flag, given) in [
+                ("--gateway_ip", args.packetdrill.gateway_ip.is_some()),
+                ("--netmask_ip", args.packetdrill.netmask_ip.is_some()),
+            ] {
+                if given {
+                    eprintln!(
+                        "netdrill run: note: {flag} has no effect on the reference target (it has no routes)"
+                    );
+                }
+            }
+            Box::new(ReferenceFactory(match args.profile {
+                ProfileArg::Linux => ProfileChoice::Linux,
+                ProfileArg::Rfc => ProfileChoice::Rfc,
+            }))
+        }
         TargetKind::Kernel => {
             if let Err(why) = crate::target::kernel::check_available() {
                 eprintln!("netdrill run: the kernel target is unavailable: {why}");

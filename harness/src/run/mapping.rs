@@ -47,8 +47,6 @@ pub struct Flow {
     pub local_isn: Option<u32>,
     /// live TS val − script TS val, for the stack's timestamps, once seen.
     pub ts_offset: Option<u32>,
-    /// The first script TS val of the stack (the base for tick checks).
-    pub ts_first: Option<(u32, u32)>,
     /// The live fd the stack's socket for this flow has, once known.
     pub live_fd: Option<i32>,
     /// The live sequence number of the last TCP segment the stack sent (what
@@ -243,7 +241,6 @@ impl Mapping {
             active,
             local_isn: None,
             ts_offset: None,
-            ts_first: None,
             live_fd: None,
             last_out_seq: None,
         });
@@ -328,7 +325,6 @@ impl Mapping {
         }
         if let (Some((live_val, script_val)), None) = (ts, f.ts_offset) {
             f.ts_offset = Some(live_val.wrapping_sub(script_val));
-            f.ts_first = Some((live_val, script_val));
         }
     }
 
@@ -489,6 +485,21 @@ mod tests {
             m.flow_for_outbound(Proto::Udp, 5353, m.flow(id).remote_port),
             id
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the stack's ISN and TS clock, script → live → script is
+        /// the identity, including across the 2^32 wrap.
+        #[test]
+        fn numbers_round_trip(isn: u32, ts_live: u32, ts_script: u32, x: u32) {
+            let mut m = mapping();
+            let id = m.flow_for_outbound(Proto::Tcp, 1, 2);
+            m.learn_outbound(id, true, isn, Some((ts_live, ts_script)));
+            proptest::prop_assert_eq!(m.local_seq_to_script(id, m.local_seq_to_live(id, x)), x);
+            proptest::prop_assert_eq!(m.ts_val_to_script(id, m.ts_ecr_to_live(id, x)), x);
+            proptest::prop_assert_eq!(m.local_seq_to_script(id, isn), 0);
+            proptest::prop_assert_eq!(m.ts_val_to_script(id, ts_live), ts_script);
+        }
     }
 
     #[test]

@@ -261,6 +261,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// A window accepts exactly [earliest - tol, latest + tol], whatever
+        /// the times, and its deadline is the last instant it accepts.
+        #[test]
+        fn windows_accept_exactly_their_span(base in 0u64..1 << 40, a in 0u64..1 << 32, b in 0u64..1 << 32, tol in 0u64..1 << 20, at in 0u64..1 << 41) {
+            let t = Tolerance { usecs: tol, percent: None };
+            let w = window(When::RelativeRange(a, b), Instant::from_micros(base), &t);
+            let lo = (base + a.min(b)).saturating_sub(tol);
+            let hi = base + a.max(b) + tol;
+            let on_time = w.check(Instant::from_micros(at)) == Punctuality::OnTime;
+            proptest::prop_assert_eq!(on_time, (lo..=hi).contains(&at));
+            proptest::prop_assert_eq!(w.deadline(), Instant::from_micros(hi));
+        }
+    }
+
     #[test]
     fn end_time_of_a_blocking_call_counts_from_its_start() {
         let w = TimeWindow::for_end(When::Relative(300_000), ms(100), &TOL);
