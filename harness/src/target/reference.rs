@@ -8,7 +8,7 @@
 //! comes from a fixed seed).
 //!
 //! Script commands that set Linux tunables change the stack's profile; see
-//! [`commands`].
+//! `reference/commands.rs`.
 
 mod commands;
 mod convert;

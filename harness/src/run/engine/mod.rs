@@ -13,7 +13,7 @@
 //! One blocking syscall may be outstanding, as in packetdrill's single
 //! syscall thread; the next syscall line waits for it.
 //!
-//! Syscall lines are in [`calls`], commands and code blocks in [`commands`].
+//! Syscall lines are in `calls.rs`, commands and code blocks in `commands.rs`.
 
 use super::args::Eval;
 use super::check::{check, show_result};
