@@ -36,6 +36,7 @@ pub mod congestion;
 mod connection;
 mod info;
 mod input;
+mod invariants;
 pub mod isn;
 pub mod listen;
 pub mod options;

@@ -16,6 +16,7 @@ mod fin_wait;
 mod last_ack;
 mod listen;
 mod pair;
+mod random_ops;
 mod retransmit;
 mod syn_received;
 mod syn_sent;
@@ -122,19 +123,27 @@ pub const PSH: Flags = Flags::PSH;
 
 /// Delivers a segment from the peer at a time; evaluates to the outcome.
 macro_rules! send {
-    ($c:expr, $t:expr, $seg:expr) => {
-        $c.on_segment($t, &$seg)
-    };
+    ($c:expr, $t:expr, $seg:expr) => {{
+        let outcome = $c.on_segment($t, &$seg);
+        if let Err(e) = $c.check_invariants() {
+            panic!("invariant after {:?}: {e}", $seg);
+        }
+        outcome
+    }};
 }
 
 /// The next segment the connection emits at a time (fails if none).
 macro_rules! recv {
-    ($c:expr, $t:expr) => {
-        match $c.poll_transmit($t) {
+    ($c:expr, $t:expr) => {{
+        let seg = match $c.poll_transmit($t) {
             Some(s) => s,
             None => panic!("expected a segment at {}", $t),
+        };
+        if let Err(e) = $c.check_invariants() {
+            panic!("invariant after sending {seg:?}: {e}");
         }
-    };
+        seg
+    }};
 }
 
 /// Asserts the connection has nothing to send at a time.

@@ -144,6 +144,7 @@ impl Pair {
 
     /// Advances to the next event (delivery or timer); false when idle.
     pub fn step(&mut self) -> bool {
+        self.check();
         self.emit();
         let mut next = self.flight.iter().map(|f| f.0).min();
         for p in [self.a.poll_at(), self.b.as_ref().and_then(|b| b.poll_at())] {
@@ -155,8 +156,18 @@ impl Pair {
         let Some(next) = next else { return false };
         self.t = self.t.max(next);
         self.deliver_due();
+        self.check();
         self.emit();
         true
+    }
+
+    fn check(&self) {
+        if let Err(e) = self.a.check_invariants() {
+            panic!("client at {}: {e}", self.t);
+        }
+        if let Some(Err(e)) = self.b.as_ref().map(|b| b.check_invariants()) {
+            panic!("server at {}: {e}", self.t);
+        }
     }
 
     pub fn b(&mut self) -> &mut Connection {
