@@ -36,7 +36,7 @@ pub mod timing;
 pub mod verdict;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use config::RunConfig;
 pub use engine::run;

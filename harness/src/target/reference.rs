@@ -20,6 +20,7 @@ use netdrill_stack::linux;
 use netdrill_stack::profile::{Profile, ProfileKind};
 use netdrill_stack::socket::CallOutcome;
 use netdrill_stack::time::Instant;
+use netdrill_stack::wire::{ChecksumMode, IpDatagram, TcpOption, UpperRepr};
 use netdrill_stack::{Config, Stack};
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -134,6 +135,25 @@ fn unmodelled_flags(call: &Syscall) -> Option<&'static str> {
     .map(|(_, name)| name)
 }
 
+/// A segment that asks for a feature the stack does not implement: a SYN
+/// with a TCP Fast Open option or with data (RFC 7413), which Linux with
+/// `tcp_fastopen` set accepts and the reference stack would only drop.
+fn unmodelled_segment(packet: &[u8]) -> Option<&'static str> {
+    let d = IpDatagram::parse(packet, ChecksumMode::Skip).ok()?;
+    let UpperRepr::Tcp(t) = d.upper else {
+        return None;
+    };
+    if !t.flags.syn() {
+        return None;
+    }
+    let fast_open = t
+        .options
+        .iter()
+        .any(|o| matches!(o, TcpOption::FastOpen(_) | TcpOption::FastOpenExp(_)));
+    (fast_open || !t.payload.is_empty())
+        .then_some("TCP Fast Open (a SYN with a Fast Open option or data)")
+}
+
 /// The Linux name of a socket option, if Linux has one at that level: an
 /// option the stack answers `ENOPROTOOPT` for but Linux knows is a missing
 /// feature, not a wrong script.
@@ -168,6 +188,11 @@ impl Target for ReferenceTarget {
     }
 
     fn inject(&mut self, packet: &[u8]) -> Result<(), TargetError> {
+        if let Some(what) = unmodelled_segment(packet) {
+            return Err(TargetError::Unsupported(format!(
+                "{what} (not modelled by the reference stack)"
+            )));
+        }
         // Malformed or unwanted packets are the stack's to drop; the outcome
         // is not a target error.
         let _ = self.stack.handle_packet(self.now, packet);

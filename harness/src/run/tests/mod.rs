@@ -2,4 +2,4 @@
 //! mapping and verdicts without a stack.
 
 mod engine;
-pub mod fake;
+pub(crate) mod fake;

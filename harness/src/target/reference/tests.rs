@@ -186,3 +186,62 @@ fn settings_files_apply_line_by_line_and_restore() {
         "{out:?}"
     );
 }
+
+#[test]
+fn features_the_stack_lacks_are_unsupported_not_failed() {
+    use crate::run::tests::fake::Seg;
+    let mut t = target();
+    // A SYN carrying data (TCP Fast Open) from the harness.
+    let mut syn = Seg::new("S", 0, 0);
+    (syn.sport, syn.dport) = (40000, 8080);
+    syn.len = 10;
+    let err = t.inject(&syn.bytes()).unwrap_err();
+    assert!(
+        matches!(&err, TargetError::Unsupported(w) if w.contains("Fast Open")),
+        "{err:?}"
+    );
+    // A plain SYN is delivered.
+    syn.len = 0;
+    assert_eq!(t.inject(&syn.bytes()), Ok(()));
+    // Send flags and socket options the stack does not implement.
+    let fd = match t
+        .syscall(Syscall::Socket {
+            domain: 2,
+            ty: 1,
+            protocol: 0,
+        })
+        .unwrap()
+    {
+        Started::Done(r) => r.ret as i32,
+        other => panic!("{other:?}"),
+    };
+    let send = Syscall::SendTo {
+        fd,
+        buf: crate::target::Buf::Data(vec![0; 4]),
+        len: 4,
+        flags: linux::MSG_FASTOPEN as i32,
+        addr: None,
+    };
+    assert!(
+        matches!(t.syscall(send), Err(TargetError::Unsupported(w)) if w.contains("MSG_FASTOPEN"))
+    );
+    let opt = Syscall::SetSockOpt {
+        fd,
+        level: linux::SOL_SOCKET as i32,
+        name: linux::SO_ZEROCOPY as i32,
+        value: crate::target::Buf::Data(vec![1, 0, 0, 0]),
+        len: 4,
+    };
+    assert!(
+        matches!(t.syscall(opt), Err(TargetError::Unsupported(w)) if w.contains("SO_ZEROCOPY"))
+    );
+    // An option number Linux does not have either is the stack's ENOPROTOOPT.
+    let bogus = Syscall::SetSockOpt {
+        fd,
+        level: linux::SOL_SOCKET as i32,
+        name: 9999,
+        value: crate::target::Buf::Data(vec![1, 0, 0, 0]),
+        len: 4,
+    };
+    assert!(matches!(t.syscall(bogus), Ok(Started::Done(r)) if r.errno == Some(ENOPROTOOPT)));
+}
