@@ -1,6 +1,7 @@
 //! What Linux does by default, measured through the kernel target: the facts
 //! the reference stack's `linux` profile must match (SYN/SYN-ACK option
-//! layout, window and window scale, initial congestion window, RTO floor,
+//! layout, window and window scale, initial congestion window, tail loss
+//! probe, RTO floor,
 //! SYN-ACK retransmission timeout, delayed-ACK timer, timestamp clock).
 //!
 //! Each trial prints what it measured and fails, naming the fact, if this
@@ -225,11 +226,26 @@ fn burst(t: &mut KernelTarget, window: Duration) -> Result<Vec<(Instant, Seen)>,
     Ok(out)
 }
 
-/// Initial congestion window, and the RTO floor after a near-zero RTT.
-fn initial_window_and_rto(v: IpVersion) -> Outcome {
-    let mut t = target(v)?;
-    let (fd, _) = established(&mut t, v, 40001)?;
-    // More than the initial window, without blocking on the send buffer.
+/// Queues more than the initial window on a fresh connection (TLP on or
+/// off in its namespace) and returns the data segments sent within 150 ms.
+fn first_flight(
+    t: &mut KernelTarget,
+    v: IpVersion,
+    port: u16,
+    tlp: bool,
+) -> Result<Vec<(Instant, Seen)>, Failed> {
+    let text = format!(
+        "sysctl -q net.ipv4.tcp_early_retrans={}",
+        if tlp { 3 } else { 0 }
+    );
+    let cmd = Command {
+        text,
+        dir: PathBuf::new(),
+    };
+    if !matches!(t.command(&cmd), Ok(CommandOutcome::Ran { status: 0, .. })) {
+        return Err("setting tcp_early_retrans failed".into());
+    }
+    let (fd, _) = established(t, v, port)?;
     let len = 50_000;
     let send = Syscall::Send {
         fd,
@@ -237,34 +253,38 @@ fn initial_window_and_rto(v: IpVersion) -> Outcome {
         len,
         flags: linux::MSG_DONTWAIT as i32,
     };
-    let queued = call(&mut t, send)?.ret;
+    let queued = call(t, send)?.ret;
     if queued < 10_000 {
         return Err(format!("only {queued} bytes could be queued").into());
     }
-    let flight = burst(&mut t, Duration::from_millis(100))?;
+    let flight = burst(t, Duration::from_millis(150))?;
     let data: Vec<(Instant, Seen)> = flight
         .into_iter()
         .filter(|(_, s)| !s.payload.is_empty())
         .collect();
-    let Some(&(t0, ref first)) = data.first() else {
+    if data.is_empty() {
         return Err("no data sent".into());
-    };
+    }
+    let t0 = data[0].0;
+    let seq0 = data[0].1.seq;
     let times: Vec<_> = data
         .iter()
-        .map(|(a, s)| (ms(a.saturating_since(t0)), s.seq.wrapping_sub(first.seq)))
+        .map(|(a, s)| (ms(a.saturating_since(t0)), s.seq.wrapping_sub(seq0)))
         .collect();
-    println!("linux fact: data segments (ms, relative seq): {times:?}");
-    // The initial window goes out back to back; a tail loss probe (RFC 8985
-    // §7) may follow a few ms later with the next new segment.
-    let window: Vec<_> = data
-        .iter()
-        .take_while(|(a, _)| ms(a.saturating_since(t0)) < 2.0)
-        .collect();
-    let bytes: usize = window.iter().map(|(_, s)| s.payload.len()).sum();
+    println!("linux fact: data segments, TLP {tlp} (ms, relative seq): {times:?}");
+    Ok(data)
+}
+
+/// Initial congestion window, and the RTO floor after a near-zero RTT (tail
+/// loss probes off, so the first timer to fire is the RTO).
+fn initial_window_and_rto(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let data = first_flight(&mut t, v, 40001, false)?;
+    let bytes: usize = data.iter().map(|(_, s)| s.payload.len()).sum();
     fact(
-        "initial window (segments in the first burst)",
-        window.len(),
-        window.len() == 10,
+        "initial window (segments before any ACK)",
+        data.len(),
+        data.len() == 10,
         "10 (TCP_INIT_CWND)",
     )?;
     fact(
@@ -273,20 +293,11 @@ fn initial_window_and_rto(v: IpVersion) -> Outcome {
         bytes == 9880,
         "9880",
     )?;
-    let probe = data
-        .get(window.len())
-        .map(|(a, s)| (ms(a.saturating_since(t0)), s.seq.wrapping_sub(first.seq)));
-    fact(
-        "tail loss probe (ms after the burst, relative seq)",
-        probe,
-        probe.is_some_and(|(at, seq)| at >= 2.0 && seq == 9880),
-        "one new segment, 2*SRTT + 2 ms rounded up to the timer tick",
-    )?;
-    // Nothing is acknowledged: the first segment comes back one RTO after it
-    // was sent (the probe re-arms the timer relative to the oldest segment).
+    // Nothing is acknowledged: the first segment comes back one RTO later.
+    let (t0, first) = &data[0];
     let (again_at, bytes) = next_packet(&mut t, Duration::from_secs(2))?;
     let again = parse_tcp(&bytes)?;
-    let rto = ms(again_at.saturating_since(t0));
+    let rto = ms(again_at.saturating_since(*t0));
     fact(
         "retransmission is the first segment",
         again.seq == first.seq,
@@ -297,7 +308,26 @@ fn initial_window_and_rto(v: IpVersion) -> Outcome {
         "RTO after a ~0 RTT, in ms",
         rto,
         (200.0..250.0).contains(&rto),
-        "200 + SRTT, rounded up to the timer tick (tcp_rto_min)",
+        "200 + SRTT, rounded up to the 4 ms tick (tcp_rto_min)",
+    )
+}
+
+/// With tail loss probes on (the default), the initial window is followed
+/// by one probe carrying the next new segment (RFC 8985 §7).
+fn tail_loss_probe(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let data = first_flight(&mut t, v, 40004, true)?;
+    let (t0, seq0) = (data[0].0, data[0].1.seq);
+    let probe = data
+        .iter()
+        .position(|(_, s)| s.seq.wrapping_sub(seq0) == 9880);
+    fact("segments before the probe", probe, probe == Some(10), "10")?;
+    let after = probe.map(|i| ms(data[i].0.saturating_since(t0)));
+    fact(
+        "probe, ms after the first segment",
+        after,
+        after.is_some_and(|ms| (2.0..100.0).contains(&ms)),
+        "2 x SRTT + 2 ms, at least one 4 ms tick",
     )
 }
 
@@ -380,7 +410,7 @@ fn timestamp_clock(v: IpVersion) -> Outcome {
 fn main() {
     let args = Arguments::from_args();
     type Fact = (&'static str, fn(IpVersion) -> Outcome);
-    let facts: [Fact; 6] = [
+    let facts: [Fact; 7] = [
         ("synack_layout", synack_layout),
         (
             "syn_layout_and_retransmission",
@@ -388,6 +418,7 @@ fn main() {
         ),
         ("synack_retransmission", synack_retransmission),
         ("initial_window_and_rto", initial_window_and_rto),
+        ("tail_loss_probe", tail_loss_probe),
         ("delayed_ack", delayed_ack),
         ("timestamp_clock", timestamp_clock),
     ];
