@@ -83,7 +83,7 @@ impl Stack {
 
     /// send/sendto/sendmsg/write on a UDP socket: one call, one datagram
     /// (RFC 768), sent at once.
-    pub(crate) fn udp_send(&mut self, s: u32, a: SendArgs) -> Result<i64, Errno> {
+    pub(crate) fn udp_send(&mut self, s: u32, a: SendArgs<'_>) -> Result<i64, Errno> {
         if i64::from(a.flags) & linux::MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
