@@ -108,7 +108,12 @@ impl Engine<'_> {
         Ok(())
     }
 
-    pub(super) fn on_done(&mut self, id: SyscallId, at: Instant, result: SyscallResult) -> Result<(), Stop> {
+    pub(super) fn on_done(
+        &mut self,
+        id: SyscallId,
+        at: Instant,
+        result: SyscallResult,
+    ) -> Result<(), Stop> {
         match self.pending.take() {
             Some(p) if p.id == id => self.complete(&p.call, at, result),
             other => {
@@ -123,7 +128,12 @@ impl Engine<'_> {
     }
 
     /// Checks a returned call (time, value, outputs) and records what it did.
-    pub(super) fn complete(&mut self, p: &Call, at: Instant, result: SyscallResult) -> Result<(), Stop> {
+    pub(super) fn complete(
+        &mut self,
+        p: &Call,
+        at: Instant,
+        result: SyscallResult,
+    ) -> Result<(), Stop> {
         let diffs = check(&p.prepared.expect, &result, &self.map);
         let timing = p.end.check(at);
         if !diffs.is_empty() || timing != Punctuality::OnTime {
