@@ -115,6 +115,9 @@ impl Connection {
         }
         self.timers
             .set_if_unset(TimerKind::Retransmit, now + self.rtt.rto());
+        if !self.timers.is_set(TimerKind::UserTimeout) {
+            self.rearm_user_timeout(now);
+        }
         seg
     }
 

@@ -198,12 +198,16 @@ impl Connection {
         self.timers.set(TimerKind::Keepalive, now + intvl);
     }
 
-    /// Arms the user timeout while data is unacknowledged (RFC 5482: "how
-    /// long transmitted data may remain unacknowledged"), counted from the
-    /// last forward progress.
+    /// Arms the user timeout while data (or our SYN) is unacknowledged
+    /// (RFC 5482: "how long transmitted data may remain unacknowledged"),
+    /// counted from the last forward progress. Linux applies it to SYN
+    /// retransmissions as well.
     pub(crate) fn rearm_user_timeout(&mut self, now: Instant) {
         match self.sockopts.user_timeout {
-            Some(ut) if self.tcb.snd_max != self.tcb.snd_una && self.state.is_synchronized() => {
+            Some(ut)
+                if self.tcb.snd_max != self.tcb.snd_una
+                    && !matches!(self.state, State::Closed | State::Listen | State::TimeWait) =>
+            {
                 self.timers.set(TimerKind::UserTimeout, now + ut);
             }
             _ => self.timers.clear(TimerKind::UserTimeout),

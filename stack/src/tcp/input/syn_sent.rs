@@ -120,5 +120,6 @@ impl Connection {
         let smss = self.opts.eff_snd_mss(&self.profile);
         self.cc.set_smss(smss);
         self.stats.last_ack_recv = now;
+        self.rearm_user_timeout(now);
     }
 }

@@ -197,3 +197,33 @@ fn send_before_established_would_block_and_close_deletes() {
     assert_eq!(c.state(), State::Closed);
     recv_nothing!(c, ms(0));
 }
+
+#[test]
+fn user_timeout_bounds_the_syn_retries() {
+    // TCP_USER_TIMEOUT applies to the handshake too (Linux tcp_write_timeout).
+    let so = SockOpts {
+        user_timeout: Some(dur_ms(2500)),
+        ..SockOpts::default()
+    };
+    let mut c = syn_sent_with(&bare(Profile::linux()), &so);
+    expect(&recv!(c, ms(1000)), SYN, ISS, 0);
+    recv_nothing!(c, ms(2499));
+    assert_eq!(c.state(), State::SynSent);
+    recv_nothing!(c, ms(2500));
+    assert_eq!(c.state(), State::Closed);
+    assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
+}
+
+#[test]
+fn user_timeout_stops_once_connected() {
+    let so = SockOpts {
+        user_timeout: Some(dur_ms(2500)),
+        ..SockOpts::default()
+    };
+    let mut c = syn_sent_with(&bare(Profile::linux()), &so);
+    send!(c, ms(100), pkt(SYN | ACK, IRS, ISS + 1));
+    let _ = recv!(c, ms(100));
+    assert_eq!(c.poll_at(), None);
+    recv_nothing!(c, ms(10_000));
+    assert_eq!(c.state(), State::Established);
+}
