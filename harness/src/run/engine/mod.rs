@@ -86,7 +86,10 @@ struct Engine<'a> {
 /// Plays `script` (from `path`, whose folder commands run in) on `target`.
 pub fn run(script: &Script, path: &Path, target: &mut dyn Target, cfg: &RunConfig) -> RunResult {
     let started = std::time::Instant::now();
+    // Absolute, so that a target running commands elsewhere (another
+    // process, another mount namespace) still finds `../common/...`.
     let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
     let total = script.init.len() + script.events.len() + script.cleanup.len();
     let mut e = Engine {
         target,
