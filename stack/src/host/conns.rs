@@ -74,7 +74,10 @@ impl Stack {
                 self.wake_socket(s, key);
             }
         }
-        if after.state == State::Closed && sock.is_none() {
+        if after.state == State::Closed
+            && sock.is_none()
+            && self.conns.get(c).is_some_and(|e| e.conn.is_finished())
+        {
             let in_accept_queue =
                 listener.is_some_and(|l| match self.socks.get(l).map(|k| &k.kind) {
                     Some(Kind::Tcp(TcpSock::Listening(q))) => q.accept_queue.contains(&c),

@@ -357,6 +357,13 @@ impl Connection {
     pub fn take_error(&mut self) -> Option<Errno> {
         self.error.take()
     }
+    /// CLOSED with nothing left to send: the host may delete the
+    /// connection. (A connection can be CLOSED with a RST still queued —
+    /// after ABORT, or close with unread data — until `poll_transmit` has
+    /// returned it.)
+    pub fn is_finished(&self) -> bool {
+        self.state == State::Closed && self.ctl.is_empty()
+    }
     /// Whether the handshake is still in progress (connect would return
     /// EALREADY / EINPROGRESS).
     pub fn is_connecting(&self) -> bool {
