@@ -169,7 +169,7 @@ impl Inbound<'_> {
     fn tcp<'p>(
         &self,
         t: &ast::Tcp,
-        map: &Mapping,
+        map: &mut Mapping,
         flow: FlowId,
         payload: &mut Vec<u8>,
         options: &mut Vec<Opt>,
@@ -177,9 +177,16 @@ impl Inbound<'_> {
         let flags = tcp_flags(t)?;
         let (seq, len) = seq_range(&t.seq)?;
         payload.resize(len, 0);
+        // A SYN line writes its numbers in full and names the harness's ISN.
+        let syn_line = flags.syn();
+        if syn_line {
+            map.learn_remote_isn(flow, seq);
+        }
+        let seq = map.remote_seq_to_live(flow, seq, syn_line);
+        let map = &*map;
         let f = map.flow(flow);
         let ack = match &t.ack {
-            Some(a) => map.local_seq_to_live(flow, u32_of(a)?),
+            Some(a) => map.local_seq_to_live(flow, u32_of(a)?, syn_line),
             None => 0,
         };
         let window = match &t.win {
@@ -242,8 +249,8 @@ impl Inbound<'_> {
                 let mut live = Vec::new();
                 for b in blocks {
                     live.push((
-                        map.local_seq_to_live(flow, u32_of(&b.start)?),
-                        map.local_seq_to_live(flow, u32_of(&b.end)?),
+                        map.local_seq_to_live(flow, u32_of(&b.start)?, false),
+                        map.local_seq_to_live(flow, u32_of(&b.end)?, false),
                     ));
                 }
                 Opt::Sack(
@@ -339,12 +346,14 @@ impl Inbound<'_> {
                         } else {
                             TcpFlags::ACK
                         };
+                        let syn = flags.syn();
                         let ack = t.ack.as_ref().map(u32_of).transpose()?.unwrap_or(0);
-                        (map.local_seq_to_live(flow, s), l, flags, ack)
+                        let ack = map.remote_seq_to_live(flow, ack, syn);
+                        (map.local_seq_to_live(flow, s, syn), l, flags, ack)
                     }
                     _ => (
                         f.last_out_seq
-                            .unwrap_or_else(|| map.local_seq_to_live(flow, 0)),
+                            .unwrap_or_else(|| map.local_seq_to_live(flow, 0, false)),
                         0,
                         TcpFlags::ACK,
                         0,

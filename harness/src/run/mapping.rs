@@ -7,13 +7,18 @@
 //! one becomes the other; the interpreter asks it in both directions.
 //!
 //! packetdrill's conventions, which it follows:
-//! - inbound `seq` and TS `val` are the remote's (the harness's) and are used
-//!   as written; inbound `ack`, SACK blocks and TS `ecr` name the stack's
-//!   numbers and are shifted by the stack's ISN / TS offset;
-//! - outbound `seq` is the stack's and is shown relative to its ISN; outbound
-//!   `ack`, SACK blocks and TS `ecr` are the remote's, as written;
-//! - the stack's ISN is learned from the first SYN or SYN-ACK it sends on a
-//!   connection, its TS offset from the first TS option it sends;
+//! - on a SYN or SYN-ACK line, sequence and ack numbers are written in full:
+//!   the SYN's own number is that side's ISN in the script (the harness
+//!   sends its ISN as written; the stack's is learned from its first SYN and
+//!   stands for whatever the script wrote there, `0` or `1234`);
+//! - on every other line, each number counts from its side's ISN: `1:1(0)
+//!   ack 1` after `< S. 123:123(0)` means the byte after the harness's ISN
+//!   123 and the byte after the stack's ISN, whatever the live ISNs are;
+//! - inbound `seq`, SACK blocks of outbound packets and outbound `ack` are
+//!   the harness's numbers; outbound `seq`, inbound `ack`, inbound SACK
+//!   blocks and quoted ICMP sequence numbers are the stack's;
+//! - TS `val` of inbound packets is used as written; the stack's TS values
+//!   are shifted by the offset learned from the first TS option it sends;
 //! - each new passive connection gets a fresh remote port; an active one
 //!   takes the ports of the SYN the stack sends.
 
@@ -45,6 +50,11 @@ pub struct Flow {
     pub active: bool,
     /// The stack's initial sequence number, once seen.
     pub local_isn: Option<u32>,
+    /// What the script calls the stack's ISN (the number on the outbound
+    /// SYN line that taught `local_isn`).
+    pub local_script_isn: u32,
+    /// The harness's ISN (sent as the script wrote it on its SYN line).
+    pub remote_isn: Option<u32>,
     /// live TS val − script TS val, for the stack's timestamps, once seen.
     pub ts_offset: Option<u32>,
     /// The live fd the stack's socket for this flow has, once known.
@@ -240,6 +250,8 @@ impl Mapping {
             remote_port,
             active,
             local_isn: None,
+            local_script_isn: 0,
+            remote_isn: None,
             ts_offset: None,
             live_fd: None,
             last_out_seq: None,
@@ -316,16 +328,30 @@ impl Mapping {
     }
 
     /// Learns what an outbound packet teaches: the stack's ISN from its
-    /// first SYN, its TS offset from the first TS val it sends.
-    pub fn learn_outbound(&mut self, id: FlowId, syn: bool, seq: u32, ts: Option<(u32, u32)>) {
+    /// first SYN (which the script calls `script_syn_seq`), its TS offset
+    /// from the first TS val it sends.
+    pub fn learn_outbound(
+        &mut self,
+        id: FlowId,
+        syn: bool,
+        seq: u32,
+        script_syn_seq: Option<u32>,
+        ts: Option<(u32, u32)>,
+    ) {
         let f = &mut self.flows[id.0];
         f.last_out_seq = Some(seq);
         if syn && f.local_isn.is_none() {
             f.local_isn = Some(seq);
+            f.local_script_isn = script_syn_seq.unwrap_or(0);
         }
         if let (Some((live_val, script_val)), None) = (ts, f.ts_offset) {
             f.ts_offset = Some(live_val.wrapping_sub(script_val));
         }
+    }
+
+    /// Learns the harness's ISN from the first SYN line it sends.
+    pub fn learn_remote_isn(&mut self, id: FlowId, seq: u32) {
+        self.flows[id.0].remote_isn.get_or_insert(seq);
     }
 
     // ---- numbers ----------------------------------------------------------
@@ -334,14 +360,50 @@ impl Mapping {
         self.flows[id.0].local_isn.unwrap_or(0)
     }
 
-    /// An outbound `seq` (the stack's) in script numbering.
-    pub fn local_seq_to_script(&self, id: FlowId, live: u32) -> u32 {
-        live.wrapping_sub(self.isn(id))
+    fn remote_isn(&self, id: FlowId) -> u32 {
+        self.flows[id.0].remote_isn.unwrap_or(0)
     }
 
-    /// An inbound `ack` or SACK edge (naming the stack's bytes) in live numbering.
-    pub fn local_seq_to_live(&self, id: FlowId, script: u32) -> u32 {
-        script.wrapping_add(self.isn(id))
+    /// A stack's sequence number (outbound `seq`) in script numbering, as a
+    /// SYN line (`syn_line`) or any other line writes it.
+    pub fn local_seq_to_script(&self, id: FlowId, live: u32, syn_line: bool) -> u32 {
+        let off = live.wrapping_sub(self.isn(id));
+        if syn_line {
+            off.wrapping_add(self.flows[id.0].local_script_isn)
+        } else {
+            off
+        }
+    }
+
+    /// A script number naming the stack's bytes (inbound `ack`, inbound SACK
+    /// edges, quoted sequence numbers) in live numbering.
+    pub fn local_seq_to_live(&self, id: FlowId, script: u32, syn_line: bool) -> u32 {
+        let off = if syn_line {
+            script.wrapping_sub(self.flows[id.0].local_script_isn)
+        } else {
+            script
+        };
+        off.wrapping_add(self.isn(id))
+    }
+
+    /// A script number naming the harness's bytes (inbound `seq`) in live
+    /// numbering: as written on a SYN line, from the harness's ISN otherwise.
+    pub fn remote_seq_to_live(&self, id: FlowId, script: u32, syn_line: bool) -> u32 {
+        if syn_line {
+            script
+        } else {
+            script.wrapping_add(self.remote_isn(id))
+        }
+    }
+
+    /// A live number naming the harness's bytes (outbound `ack`, outbound
+    /// SACK edges) in script numbering.
+    pub fn remote_seq_to_script(&self, id: FlowId, live: u32, syn_line: bool) -> u32 {
+        if syn_line {
+            live
+        } else {
+            live.wrapping_sub(self.remote_isn(id))
+        }
     }
 
     /// An inbound TS `ecr` (echoing the stack's TS val) in live numbering.
@@ -381,16 +443,16 @@ mod tests {
         // SYN-ACK with live ISN 0xfffffff0 (wraps).
         let out = m.flow_for_outbound(Proto::Tcp, 8080, FIRST_REMOTE_PORT);
         assert_eq!(out, id);
-        m.learn_outbound(out, true, 0xffff_fff0, None);
-        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1), 1);
-        assert_eq!(m.local_seq_to_script(id, 0x0000_0010), 0x20);
+        m.learn_outbound(out, true, 0xffff_fff0, Some(0), None);
+        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1, false), 1);
+        assert_eq!(m.local_seq_to_script(id, 0x0000_0010, false), 0x20);
         assert_eq!(
-            m.local_seq_to_live(id, 1001),
+            m.local_seq_to_live(id, 1001, false),
             0xffff_fff0u32.wrapping_add(1001)
         );
         // A later SYN (a retransmitted SYN-ACK) does not relearn.
-        m.learn_outbound(out, true, 5, None);
-        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1), 1);
+        m.learn_outbound(out, true, 5, Some(0), None);
+        assert_eq!(m.local_seq_to_script(id, 0xffff_fff1, false), 1);
     }
 
     #[test]
@@ -438,13 +500,13 @@ mod tests {
         let mut m = mapping();
         m.socket_created(3, Proto::Tcp);
         let id = m.flow_for_outbound(Proto::Tcp, 33_000, 8080);
-        m.learn_outbound(id, true, 1_000_000, Some((77_000, 700)));
+        m.learn_outbound(id, true, 1_000_000, Some(0), Some((77_000, 700)));
         assert!(m.flow(id).active);
         assert_eq!(m.flow(id).live_fd, Some(3));
         assert_eq!(m.current(), Current::Flow(id));
         // Inbound now goes to that flow.
         assert_eq!(m.flow_for_inbound(Proto::Tcp), id);
-        assert_eq!(m.local_seq_to_live(id, 1), 1_000_001);
+        assert_eq!(m.local_seq_to_live(id, 1, false), 1_000_001);
         // TS: live 77000 is script 700; an inbound ecr of 700 means live 77000.
         assert_eq!(m.ts_ecr_to_live(id, 700), 77_000);
         assert_eq!(m.ts_ecr_to_live(id, 710), 77_010);
@@ -452,11 +514,67 @@ mod tests {
     }
 
     #[test]
+    fn syn_lines_name_the_isns_and_other_lines_count_from_them() {
+        // packetdrill's TFO client: `> S 0:0(0)`, `< S. 123:123(0) ack 1`,
+        // `> . 1:1(0) ack 1` acks the harness's byte 124.
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        let id = m.flow_for_outbound(Proto::Tcp, 33_000, 8080);
+        m.learn_outbound(id, true, 7_000_000, Some(0), None);
+        m.learn_remote_isn(id, 123);
+        assert_eq!(
+            m.remote_seq_to_live(id, 123, true),
+            123,
+            "the SYN-ACK goes out as written"
+        );
+        assert_eq!(m.local_seq_to_live(id, 1, true), 7_000_001);
+        assert_eq!(
+            m.remote_seq_to_script(id, 124, false),
+            1,
+            "outbound ack 124 is `ack 1`"
+        );
+        assert_eq!(
+            m.remote_seq_to_live(id, 1, false),
+            124,
+            "inbound `1:1(0)` is byte 124"
+        );
+        // packetdrill's TFO server: `< S 999000:999040(40)`,
+        // `> S. 1234:1234(0) ack 999001`, `< . 1:1(0) ack 1`.
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_listening(3, Proto::Tcp);
+        let id = m.flow_for_inbound(Proto::Tcp);
+        m.learn_remote_isn(id, 999_000);
+        m.learn_outbound(id, true, 55, Some(1234), None);
+        assert_eq!(
+            m.local_seq_to_script(id, 55, true),
+            1234,
+            "the SYN-ACK line's seq names the ISN"
+        );
+        assert_eq!(
+            m.remote_seq_to_script(id, 999_001, true),
+            999_001,
+            "its ack is written in full"
+        );
+        assert_eq!(m.remote_seq_to_live(id, 1, false), 999_001);
+        assert_eq!(
+            m.local_seq_to_live(id, 1, false),
+            56,
+            "`ack 1` is the byte after the stack's ISN"
+        );
+        assert_eq!(m.local_seq_to_script(id, 56, false), 1);
+        // A second SYN does not move the ISNs.
+        m.learn_remote_isn(id, 5);
+        assert_eq!(m.remote_seq_to_live(id, 1, false), 999_001);
+    }
+
+    #[test]
     fn unknown_isn_and_ts_offset_leave_numbers_as_written() {
         let mut m = mapping();
         let id = m.flow_for_inbound(Proto::Tcp);
-        assert_eq!(m.local_seq_to_live(id, 1), 1);
-        assert_eq!(m.local_seq_to_script(id, 1), 1);
+        assert_eq!(m.local_seq_to_live(id, 1, false), 1);
+        assert_eq!(m.local_seq_to_script(id, 1, false), 1);
+        assert_eq!(m.remote_seq_to_live(id, 1, false), 1);
         assert_eq!(m.ts_ecr_to_live(id, 9), 9);
     }
 
@@ -494,10 +612,15 @@ mod tests {
         fn numbers_round_trip(isn: u32, ts_live: u32, ts_script: u32, x: u32) {
             let mut m = mapping();
             let id = m.flow_for_outbound(Proto::Tcp, 1, 2);
-            m.learn_outbound(id, true, isn, Some((ts_live, ts_script)));
-            proptest::prop_assert_eq!(m.local_seq_to_script(id, m.local_seq_to_live(id, x)), x);
+            m.learn_outbound(id, true, isn, Some(x ^ 0x5555), Some((ts_live, ts_script)));
+            m.learn_remote_isn(id, ts_live ^ isn);
+            for syn in [false, true] {
+                proptest::prop_assert_eq!(m.local_seq_to_script(id, m.local_seq_to_live(id, x, syn), syn), x);
+                proptest::prop_assert_eq!(m.remote_seq_to_script(id, m.remote_seq_to_live(id, x, syn), syn), x);
+            }
             proptest::prop_assert_eq!(m.ts_val_to_script(id, m.ts_ecr_to_live(id, x)), x);
-            proptest::prop_assert_eq!(m.local_seq_to_script(id, isn), 0);
+            proptest::prop_assert_eq!(m.local_seq_to_script(id, isn, false), 0);
+            proptest::prop_assert_eq!(m.local_seq_to_script(id, isn, true), x ^ 0x5555);
             proptest::prop_assert_eq!(m.ts_val_to_script(id, ts_live), ts_script);
         }
     }

@@ -65,20 +65,35 @@ pub fn tcp_payload_len(bytes: &[u8]) -> usize {
 
 /// The flow a live datagram belongs to, learning what it teaches (the ISN
 /// from a SYN; the TS offset when `ts_script` gives the script's value).
-pub fn flow_of(d: &IpDatagram<'_>, map: &mut Mapping, ts_script: Option<u32>) -> Option<FlowId> {
+pub fn flow_of(d: &IpDatagram<'_>, map: &mut Mapping, expected: Option<&Packet>) -> Option<FlowId> {
     match &d.upper {
         UpperRepr::Tcp(t) => {
             let f = map.flow_for_outbound(Proto::Tcp, t.src_port, t.dst_port);
-            let ts = match (t.options.timestamps(), ts_script) {
+            let ts = match (t.options.timestamps(), expected.and_then(expected_ts_val)) {
                 (Some((val, _)), Some(script)) => Some((val, script)),
                 _ => None,
             };
-            map.learn_outbound(f, t.flags.syn(), t.seq, ts);
+            map.learn_outbound(
+                f,
+                t.flags.syn(),
+                t.seq,
+                expected.and_then(expected_syn_seq),
+                ts,
+            );
             Some(f)
         }
         UpperRepr::Udp(u) => Some(map.flow_for_outbound(Proto::Udp, u.src_port, u.dst_port)),
         _ => None,
     }
+}
+
+/// The sequence number a SYN line writes (what the script calls the ISN).
+fn expected_syn_seq(p: &Packet) -> Option<u32> {
+    let PacketBody::Tcp(t) = &p.body else {
+        return None;
+    };
+    let syn = t.flags.as_ref().is_some_and(|f| f.has('S'));
+    if syn { t.seq.start.as_u32() } else { None }
 }
 
 fn diff(field: &str, expected: impl ToString, actual: impl ToString) -> FieldDiff {
@@ -121,7 +136,7 @@ impl Outbound<'_> {
             let what = format!("{} packets", o.protocol.name);
             return Err(ArgError::unsupported(what, o.span));
         }
-        let flow = flow_of(d, map, expected_ts_val(p));
+        let flow = flow_of(d, map, Some(p));
         let mut diffs = Vec::new();
         self.check_ip(p, d, &mut diffs)?;
         match (&p.body, &d.upper) {
@@ -246,7 +261,9 @@ impl Outbound<'_> {
             ));
         }
         let (seq, len) = seq_range(&want.seq)?;
-        let got_seq = map.local_seq_to_script(f, got.seq);
+        // Numbers on a SYN line are written in full, elsewhere from the ISN.
+        let syn_line = flags.syn();
+        let got_seq = map.local_seq_to_script(f, got.seq, syn_line);
         let got_len = got.payload.len();
         if seq != got_seq || len != got_len {
             diffs.push(diff(
@@ -262,9 +279,10 @@ impl Outbound<'_> {
         }
         if let Some(a) = &want.ack {
             let a = u32_of(a)?;
-            if !got.flags.ack() || got.ack != a {
+            let got_ack = map.remote_seq_to_script(f, got.ack, syn_line);
+            if !got.flags.ack() || got_ack != a {
                 let actual = if got.flags.ack() {
-                    got.ack.to_string()
+                    got_ack.to_string()
                 } else {
                     "none (no ACK flag)".into()
                 };
@@ -343,7 +361,8 @@ impl Outbound<'_> {
                 let got = got.as_slice();
                 blocks.len() == got.len()
                     && blocks.iter().zip(got).all(|(b, (l, r))| {
-                        b.start.as_u32() == Some(*l) && b.end.as_u32() == Some(*r)
+                        let script = |x: u32| Some(map.remote_seq_to_script(f, x, false));
+                        b.start.as_u32() == script(*l) && b.end.as_u32() == script(*r)
                     })
             }
             (TcpOptionKind::Timestamp { val, ecr }, TcpOption::Timestamps { tsval, tsecr }) => {

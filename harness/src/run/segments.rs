@@ -33,7 +33,7 @@ pub fn missing_after(expected: &Packet, first: &[u8], map: &Mapping) -> Option<u
     };
     let flow = map.find_flow(Proto::Tcp, tcp.src_port, tcp.dst_port)?;
     let got_len = tcp.payload.len();
-    let starts_here = map.local_seq_to_script(flow, tcp.seq) == want_start;
+    let starts_here = map.local_seq_to_script(flow, tcp.seq, false) == want_start;
     let plain =
         tcp.checksum.is_acceptable() && !tcp.flags.syn() && !tcp.flags.rst() && !tcp.flags.fin();
     (starts_here && plain && got_len > 0 && got_len < want_len).then(|| want_len - got_len)

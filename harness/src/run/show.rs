@@ -56,7 +56,8 @@ pub fn outbound(d: &IpDatagram<'_>, map: &Mapping, flow: Option<FlowId>) -> Stri
 }
 
 fn tcp_into(out: &mut String, t: &TcpRepr<'_>, map: &Mapping, flow: Option<FlowId>) {
-    let seq = flow.map_or(t.seq, |f| map.local_seq_to_script(f, t.seq));
+    let syn = t.flags.syn();
+    let seq = flow.map_or(t.seq, |f| map.local_seq_to_script(f, t.seq, syn));
     let len = t.payload.len() as u32;
     let flags = t.flags.to_string();
     let _ = write!(
@@ -68,7 +69,8 @@ fn tcp_into(out: &mut String, t: &TcpRepr<'_>, map: &Mapping, flow: Option<FlowI
         len
     );
     if t.flags.ack() {
-        let _ = write!(out, " ack {}", t.ack);
+        let ack = flow.map_or(t.ack, |f| map.remote_seq_to_script(f, t.ack, syn));
+        let _ = write!(out, " ack {ack}");
     }
     let _ = write!(out, " win {}", t.window);
     if t.flags.urg() || t.urgent != 0 {
@@ -98,10 +100,11 @@ fn option(o: &TcpOption<'_>, map: &Mapping, flow: Option<FlowId>) -> String {
         TcpOption::WindowScale(v) => format!("wscale {v}"),
         TcpOption::SackPermitted => "sackOK".into(),
         TcpOption::Sack(b) => {
+            let script = |x: u32| flow.map_or(x, |f| map.remote_seq_to_script(f, x, false));
             let blocks: Vec<String> = b
                 .as_slice()
                 .iter()
-                .map(|(l, r)| format!("{l}:{r}"))
+                .map(|(l, r)| format!("{}:{}", script(*l), script(*r)))
                 .collect();
             format!("sack {}", blocks.join(" "))
         }

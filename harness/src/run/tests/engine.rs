@@ -625,3 +625,32 @@ fn mss_sized_segments_match_a_gso_line_unless_strict_segments() {
         Some("> . 1:1001(1000) ack 1 win 65535")
     );
 }
+
+#[test]
+fn numbers_after_a_syn_count_from_the_isn_the_syn_line_names() {
+    // packetdrill's TFO client scripts: the harness's ISN is 123, so the
+    // stack's `ack 1` is 124 on the wire and the harness's `1:1(0)` is 124.
+    let mut f = Fake::new();
+    f.replies
+        .extend([ok(3), Reply::Now(SyscallResult::err(115))]);
+    let mut syn = Seg::new("S", ISN, 0);
+    (syn.sport, syn.dport) = (33_000, 8080);
+    f.send_at(Instant::ZERO, syn.bytes());
+    let mut ack = Seg::new(".", ISN.wrapping_add(1), 124);
+    (ack.sport, ack.dport) = (33_000, 8080);
+    f.on_inject.push_back(vec![(Duration::ZERO, ack.bytes())]);
+    f.on_inject.push_back(vec![]);
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0)
++.01 < S. 123:123(0) ack 1 win 5840
++0 > . 1:1(0) ack 1
++.01 < F. 1:1(0) ack 1 win 92
+";
+    let r = play(src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let (_, _, synack) = tcp_of(&f.injected[0].1);
+    assert_eq!((synack.seq, synack.ack), (123, ISN.wrapping_add(1)));
+    let (_, _, fin) = tcp_of(&f.injected[1].1);
+    assert_eq!((fin.seq, fin.ack), (124, ISN.wrapping_add(1)));
+}
