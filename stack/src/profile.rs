@@ -28,6 +28,8 @@
 //! | `retries2` / `user_timeout` | 15 retransmissions              | R2 = 100 s                            | RFC 9293 §3.8.3 (R2 ≥ 100 s)       |
 //! | `time_wait_reopen`          | SYN with higher seq or newer TS | RFC 6191 (TS only)                    | RFC 6191 §2                        |
 //! | `abort_rst_ack`             | RST of ABORT/close carries ACK  | `<SEQ=SND.NXT><CTL=RST>`              | RFC 9293 §3.10.5                   |
+//! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
+//! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
 //! All other fields have the same value in both profiles. The test
@@ -220,6 +222,14 @@ pub struct Profile {
     pub time_wait_reopen: TimeWaitReopen,
     /// Duplicate ACKs that trigger fast retransmit (RFC 5681 §3.2).
     pub dupack_threshold: u32,
+    /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
+    /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
+    /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
+    pub abc_limit: Option<u32>,
+    /// Grow cwnd only while the sender uses it (Linux `tcp_is_cwnd_limited`:
+    /// in slow start while cwnd < 2 x the most packets in flight of the
+    /// last window; in congestion avoidance while the window was full).
+    pub cwnd_validation: bool,
     /// Longest interval between zero-window probes.
     pub persist_max: Duration,
     /// The RST sent by ABORT (and close with unread data) also carries ACK
@@ -306,6 +316,8 @@ impl Profile {
             },
             time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
             dupack_threshold: 3,                              // unverified
+            abc_limit: None,                                  // unverified
+            cwnd_validation: true,                            // unverified
             persist_max: Duration::from_secs(120),            // unverified
             abort_rst_ack: true,                              // unverified
             ooo_max_segments: 64,
@@ -350,6 +362,10 @@ impl Profile {
             time_wait_reopen: TimeWaitReopen::Rfc6191,
             // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>.
             abort_rst_ack: false,
+            // RFC 5681 §3.1 equation 2.
+            abc_limit: Some(1),
+            // RFC 5681 has no cwnd validation (RFC 7661 is experimental).
+            cwnd_validation: false,
             ..l
         }
     }
@@ -521,6 +537,8 @@ mod tests {
             "challenge_ack",
             "time_wait_reopen",
             "abort_rst_ack",
+            "abc_limit",
+            "cwnd_validation",
         ];
         let mut got = differing_fields();
         got.sort();

@@ -86,6 +86,15 @@ pub(crate) struct AckState {
     pub window_update: bool,
 }
 
+/// How much of cwnd the sender used in the last window of data (Linux
+/// `max_packets_out`, `cwnd_usage_seq`, `is_cwnd_limited`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CwndUse {
+    pub max_flight: u32,
+    pub until: SeqNumber,
+    pub limited: bool,
+}
+
 /// Counters for `tcp_info` and the fuzzer's invariants.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stats {
@@ -134,6 +143,7 @@ pub struct Connection {
     /// forgotten when anything is retransmitted.
     pub(crate) rtt_timed: Option<(SeqNumber, Instant)>,
     pub(crate) cc: Box<dyn CongestionControl>,
+    pub(crate) cwnd_use: CwndUse,
     pub(crate) challenge: RateLimiter,
     pub(crate) oow_ack: RateLimiter,
     pub(crate) ack: AckState,
@@ -196,6 +206,7 @@ impl Connection {
             rtt: RttEstimator::new(profile),
             rtt_timed: None,
             cc: congestion::new_reno(profile, smss),
+            cwnd_use: CwndUse::default(),
             challenge: RateLimiter::default(),
             oow_ack: RateLimiter::default(),
             ack: AckState {

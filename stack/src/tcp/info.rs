@@ -56,7 +56,8 @@ impl Connection {
             ("rtt", self.rtt.srtt().map_or(0, us)),
             ("rttvar", us(self.rtt.rttvar())),
             ("snd_ssthresh", ssthresh),
-            ("snd_cwnd", packets(self.cc.cwnd())),
+            // Linux counts whole packets.
+            ("snd_cwnd", u64::from((self.cc.cwnd() / mss).max(1))),
             ("advmss", u64::from(self.opts.adv_mss)),
             ("reordering", u64::from(self.profile.dupack_threshold)),
             ("rcv_space", u64::from(self.tcb.rcv_wnd)),

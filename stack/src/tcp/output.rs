@@ -353,6 +353,7 @@ impl Connection {
             self.tcb.snd_nxt = seg_end;
         }
         self.tcb.snd_max = self.tcb.snd_max.max(seg_end);
+        self.note_cwnd_use();
         self.timers.clear(TimerKind::Persist);
         self.persist_backoff = 0;
         // RFC 6298 §5.1: start the timer if it is not running.
@@ -364,6 +365,19 @@ impl Connection {
             self.rearm_user_timeout(now);
         }
         seg
+    }
+
+    /// Linux `tcp_cwnd_validate`: remember the most bytes in flight (and
+    /// whether cwnd was the limit) over the last window of data.
+    fn note_cwnd_use(&mut self) {
+        let flight = self.tcb.in_flight();
+        let limited = flight >= self.cc.cwnd();
+        let u = &mut self.cwnd_use;
+        if self.tcb.snd_una.ge(u.until) || limited || flight > u.max_flight {
+            u.max_flight = flight;
+            u.until = self.tcb.snd_max;
+            u.limited = limited;
+        }
     }
 
     /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` (SND.NXT meaning the highest

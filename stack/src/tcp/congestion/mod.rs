@@ -25,6 +25,11 @@ pub struct AckEvent {
     pub flight_before: u32,
     /// Sender MSS (SMSS).
     pub smss: u32,
+    /// The most bytes in flight during the last window of data (Linux
+    /// `max_packets_out`), for cwnd validation.
+    pub max_flight: u32,
+    /// The last window of data was limited by cwnd (Linux `is_cwnd_limited`).
+    pub cwnd_limited: bool,
 }
 
 /// The algorithm's answer to an ACK.
@@ -79,11 +84,7 @@ pub fn initial_window(profile: &Profile, smss: u32) -> u32 {
 
 /// The default algorithm (RFC 5681 with RFC 6582 NewReno).
 pub fn new_reno(profile: &Profile, smss: u32) -> Box<dyn CongestionControl> {
-    Box::new(NewReno::new(
-        initial_window(profile, smss),
-        smss,
-        profile.dupack_threshold,
-    ))
+    Box::new(NewReno::new(initial_window(profile, smss), smss, profile))
 }
 
 #[cfg(test)]

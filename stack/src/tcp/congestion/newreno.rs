@@ -2,6 +2,7 @@
 //! recovery, with the RFC 6582 (NewReno) modification for partial ACKs.
 
 use super::{AckAction, AckEvent, CongestionControl};
+use crate::profile::Profile;
 
 /// Linux TCP_INFINITE_SSTHRESH: "ssthresh MAY be set arbitrarily high"
 /// (RFC 5681 §3.1) before the first loss.
@@ -22,19 +23,25 @@ pub struct NewReno {
     in_recovery: bool,
     /// After an RTO, until SND.UNA passes `recover` (Linux TCP_CA_Loss).
     in_loss: bool,
+    /// Slow-start growth cap per ACK, in SMSS (profile `abc_limit`).
+    abc_limit: Option<u32>,
+    /// Grow only while cwnd-limited (profile `cwnd_validation`).
+    validation: bool,
 }
 
 impl NewReno {
-    pub fn new(iw: u32, smss: u32, dupack_threshold: u32) -> NewReno {
+    pub fn new(iw: u32, smss: u32, profile: &Profile) -> NewReno {
         NewReno {
             cwnd: iw.max(smss),
             ssthresh: INFINITE_SSTHRESH,
             smss: smss.max(1),
             dupacks: 0,
-            dupack_threshold: dupack_threshold.max(1),
+            dupack_threshold: profile.dupack_threshold.max(1),
             recover: 0,
             in_recovery: false,
             in_loss: false,
+            abc_limit: profile.abc_limit,
+            validation: profile.cwnd_validation,
         }
     }
 
@@ -92,9 +99,22 @@ impl NewReno {
             self.in_loss = false;
         }
         if self.cwnd < self.ssthresh {
-            // RFC 5681 §3.1 equation 2: cwnd += min(N, SMSS).
-            self.cwnd = self.cwnd.saturating_add(ev.acked.min(self.smss));
+            // Linux: no growth unless cwnd < 2 x the packets in flight.
+            if self.validation && u64::from(self.cwnd) >= 2 * u64::from(ev.max_flight) {
+                return AckAction::None;
+            }
+            // RFC 5681 §3.1 equation 2: cwnd += min(N, SMSS) (Linux: += N).
+            let limit = self
+                .abc_limit
+                .map_or(u32::MAX, |l| l.saturating_mul(self.smss));
+            self.cwnd = self
+                .cwnd
+                .saturating_add(ev.acked.min(limit))
+                .min(self.ssthresh.max(self.cwnd));
         } else {
+            if self.validation && !ev.cwnd_limited {
+                return AckAction::None;
+            }
             // RFC 5681 §3.1 equation 3: cwnd += SMSS*SMSS/cwnd, at least 1.
             let inc =
                 (u64::from(self.smss) * u64::from(self.smss) / u64::from(self.cwnd.max(1))).max(1);
@@ -164,7 +184,12 @@ mod tests {
             snd_max: max,
             flight_before: flight,
             smss: MSS,
+            max_flight: flight,
+            cwnd_limited: true,
         }
+    }
+    fn rfc() -> Profile {
+        Profile::rfc()
     }
     fn dup(una: u64, max: u64, flight: u32) -> AckEvent {
         AckEvent {
@@ -175,7 +200,7 @@ mod tests {
 
     #[test]
     fn slow_start_then_congestion_avoidance() {
-        let mut c = NewReno::new(2 * MSS, MSS, 3);
+        let mut c = NewReno::new(2 * MSS, MSS, &rfc());
         assert_eq!(c.ssthresh(), INFINITE_SSTHRESH);
         // RFC 5681 eq. 2: at most SMSS per ACK, even for a stretch ACK.
         c.on_ack(&ack(3 * MSS, 3001, 3001, 3000));
@@ -188,7 +213,7 @@ mod tests {
 
     #[test]
     fn third_duplicate_triggers_fast_retransmit_and_recovery() {
-        let mut c = NewReno::new(10 * MSS, MSS, 3);
+        let mut c = NewReno::new(10 * MSS, MSS, &rfc());
         let (una, max, flight) = (1, 10_001, 10_000);
         assert_eq!(c.on_ack(&dup(una, max, flight)), AckAction::None);
         assert_eq!(c.ca_state(), 1);
@@ -216,7 +241,7 @@ mod tests {
     #[test]
     fn no_second_fast_retransmit_for_the_same_window() {
         // RFC 6582 §3.2 step 2: duplicates whose ACK does not cover "recover".
-        let mut c = NewReno::new(10 * MSS, MSS, 3);
+        let mut c = NewReno::new(10 * MSS, MSS, &rfc());
         c.on_timeout(10_000, 10_001);
         assert_eq!((c.cwnd(), c.ssthresh(), c.ca_state()), (MSS, 5000, 4));
         for _ in 0..3 {
@@ -232,5 +257,43 @@ mod tests {
             c.on_ack(&dup(10_001, 12_001, 2000)),
             AckAction::FastRetransmit
         );
+    }
+}
+
+#[cfg(test)]
+mod linux_tests {
+    use super::*;
+
+    const MSS: u32 = 1000;
+
+    fn ack(acked: u32, max_flight: u32, cwnd_limited: bool) -> AckEvent {
+        AckEvent {
+            acked,
+            duplicate: false,
+            snd_una: 1 + u64::from(acked),
+            snd_max: 100_000,
+            flight_before: max_flight,
+            smss: MSS,
+            max_flight,
+            cwnd_limited,
+        }
+    }
+
+    #[test]
+    fn linux_slow_start_counts_every_acked_byte_while_cwnd_is_used() {
+        let mut c = NewReno::new(10 * MSS, MSS, &Profile::linux());
+        // 9 segments in flight: grows while cwnd < 18 segments.
+        c.on_ack(&ack(2000, 9000, false));
+        assert_eq!(c.cwnd(), 12 * MSS, "a stretch ACK of 2 segments adds 2");
+        for _ in 0..3 {
+            c.on_ack(&ack(2000, 9000, false));
+        }
+        assert_eq!(c.cwnd(), 18 * MSS);
+        c.on_ack(&ack(1000, 9000, false));
+        assert_eq!(c.cwnd(), 18 * MSS, "application-limited: no growth");
+        // The RFC profile grows regardless, by at most one SMSS per ACK.
+        let mut r = NewReno::new(10 * MSS, MSS, &Profile::rfc());
+        r.on_ack(&ack(2000, 1000, false));
+        assert_eq!(r.cwnd(), 11 * MSS);
     }
 }

@@ -145,6 +145,8 @@ impl Connection {
             snd_max: self.stats.seq_acked + u64::from(self.tcb.in_flight()),
             flight_before,
             smss: self.opts.eff_snd_mss(&self.profile),
+            max_flight: self.cwnd_use.max_flight,
+            cwnd_limited: self.cwnd_use.limited,
         }
     }
 
@@ -157,14 +159,19 @@ impl Connection {
             self.tcb.snd_nxt = seg.ack;
         }
         self.sndbuf.ack_to(seg.ack);
-        self.stats.bytes_acked += (data_before - self.sndbuf.len()) as u64;
+        let data_acked = (data_before - self.sndbuf.len()) as u32;
+        self.stats.bytes_acked += u64::from(data_acked);
         self.stats.seq_acked += u64::from(acked);
         self.sample_rtt_on_ack(now, seg);
         self.retries = 0;
         self.retrans_since = None;
-        let ev = self.ack_event(acked, false, flight_before);
-        if self.cc.on_ack(&ev) == AckAction::RetransmitHead {
-            self.retransmit_head = true;
+        // Congestion control counts data: the ACK of our SYN (or of a FIN
+        // alone) does not open the window.
+        if data_acked > 0 {
+            let ev = self.ack_event(data_acked, false, flight_before);
+            if self.cc.on_ack(&ev) == AckAction::RetransmitHead {
+                self.retransmit_head = true;
+            }
         }
         // RFC 6298 §5.2: "When all outstanding data has been acknowledged,
         // turn off the retransmission timer." §5.3: "When an ACK is received

@@ -109,6 +109,12 @@ impl Connection {
         // Third, check security: no IP security/compartment in this stack.
         self.check_syn(now, seg)?;
         let outcome = self.check_ack(now, seg)?;
+        // RFC 7323 §4.3 (2): TS.Recent from an acceptable segment — taken
+        // only once the ACK field passed too, so that a segment with an
+        // invalid ACK cannot poison it (Linux does the same).
+        if let Some((tsval, _)) = seg.timestamps() {
+            self.opts.update_ts_recent(tsval, seg.seq, now);
+        }
         self.note_segment_received(now, seg);
         self.check_urg(seg);
         let fin_in_order = self.process_text(now, seg, trimmed);

@@ -118,10 +118,6 @@ impl Connection {
                 ack_sent: sent,
             }));
         }
-        // RFC 7323 §4.3 (2): update TS.Recent from an acceptable segment.
-        if let Some((tsval, _)) = seg.timestamps() {
-            self.opts.update_ts_recent(tsval, seg.seq, now);
-        }
         let trimmed = Trimmed {
             seq: seg.seq,
             data: &seg.payload,

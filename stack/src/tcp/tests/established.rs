@@ -658,7 +658,11 @@ fn tcp_info_reports_state_windows_and_counters() {
     assert_eq!(i.get("rtt"), Some(100_000));
     assert_eq!(i.get("rto"), Some(300_000));
     assert_eq!(i.get("snd_mss"), Some(1000));
-    assert_eq!(i.get("snd_cwnd"), Some(11), "IW 10, +1 in slow start");
+    assert_eq!(
+        i.get("snd_cwnd"),
+        Some(10),
+        "IW 10; application-limited, no growth"
+    );
     assert_eq!(i.get("bytes_acked"), Some(5));
     assert_eq!(i.get("unacked"), Some(0));
     assert_eq!(i.get("snd_ssthresh"), Some(0x7fff_ffff));
@@ -745,4 +749,26 @@ fn reset_is_reported_unlike_a_normal_close() {
     let mut b = established();
     send!(b, ms(1), pkt(RST, D, 0));
     assert_eq!(b.recv(ms(1), &mut buf), Err(Errno::ECONNRESET));
+}
+
+#[test]
+fn invalid_ack_does_not_update_ts_recent() {
+    // RFC 7323 §4.3: TS.Recent follows acceptable segments only; a segment
+    // dropped for acknowledging unsent data must not move it (else PAWS
+    // would reject the peer's next, genuine segment).
+    let syn = pkt(SYN, IRS, 0).opts(vec![
+        TcpOpt::Mss(1000),
+        TcpOpt::Timestamps {
+            tsval: 100,
+            tsecr: 0,
+        },
+    ]);
+    let mut c = established_from(&Profile::linux(), &SockOpts::default(), syn);
+    let out = send!(c, ms(1), pkt(FIN | ACK, D, S + 9999).ts(200_000, 0));
+    assert_eq!(out, SegmentOutcome::Dropped(DropReason::AckOfUnsentData));
+    assert_eq!(c.negotiated().ts_recent, 100);
+    let _ = recv!(c, ms(1));
+    send!(c, ms(2), pkt(ACK, D, S).data(b"ok").ts(201, 0));
+    assert_eq!(read_all(&mut c, ms(2)), b"ok");
+    assert_eq!(c.negotiated().ts_recent, 201);
 }
