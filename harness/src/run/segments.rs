@@ -64,7 +64,10 @@ fn tcp_of(b: &[u8]) -> Option<TcpRepr<'_>> {
 }
 
 /// The one datagram GSO would have sent for these consecutive segments.
-pub fn merge(parts: &[Vec<u8>]) -> Option<Vec<u8>> {
+/// Where segments end depends on the sender's timing, and so does which of
+/// them carries PSH; the merged packet has PSH when the line asks for it and
+/// some segment has it, and none when the line does not ask for it.
+pub fn merge(parts: &[Vec<u8>], want_psh: bool) -> Option<Vec<u8>> {
     let first = IpDatagram::parse(parts.first()?, ChecksumMode::Verify).ok()?;
     let last = IpDatagram::parse(parts.last()?, ChecksumMode::Verify).ok()?;
     let (UpperRepr::Tcp(head), UpperRepr::Tcp(tail)) = (first.upper, last.upper) else {
@@ -76,6 +79,9 @@ pub fn merge(parts: &[Vec<u8>]) -> Option<Vec<u8>> {
         let t = tcp_of(p)?;
         flags |= t.flags;
         total += t.payload.len();
+    }
+    if !want_psh {
+        flags.set(TcpFlags::PSH, false);
     }
     let payload = vec![0u8; total];
     let merged = TcpRepr {
@@ -190,7 +196,7 @@ mod tests {
             !continues(&parts[..1], &gap.bytes(), 5000),
             "not contiguous"
         );
-        let merged = merge(&parts).unwrap();
+        let merged = merge(&parts, true).unwrap();
         let (_, _, t) = tcp_of(&merged);
         assert_eq!(
             (t.seq, t.payload.len(), t.flags.to_string(), t.window),

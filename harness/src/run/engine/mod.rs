@@ -361,6 +361,55 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// The next packet of the socket under test. As in packetdrill, a packet
+    /// of an older, closed connection (the FIN of a socket the script closed
+    /// while it now expects the SYN of a new one) is not the one an outbound
+    /// line describes: it is passed over, with a note.
+    fn next_packet_of_socket_under_test(
+        &mut self,
+        deadline: Instant,
+        line: u32,
+    ) -> Result<Option<(Instant, Vec<u8>)>, Stop> {
+        while let Some((at, bytes)) = self.next_packet(deadline, line)? {
+            if !self.of_another_connection(&bytes) {
+                return Ok(Some((at, bytes)));
+            }
+            let shown = match outbound::parse(&bytes) {
+                Ok(Some(d)) => {
+                    let flow = outbound::flow_of(&d, &mut self.map, None);
+                    super::show::outbound(&d, &self.map, flow)
+                }
+                _ => format!("{} bytes", bytes.len()),
+            };
+            self.notes.push(Note {
+                line: Some(line),
+                text: format!("passed over a packet of another connection at {at}: {shown}"),
+            });
+        }
+        Ok(None)
+    }
+
+    /// Whether a packet belongs to an older connection whose socket the
+    /// script has closed (an orphan finishing its close) while the socket
+    /// under test is another one. A packet of a connection never seen is a
+    /// new one, and one of an open socket is always compared.
+    fn of_another_connection(&self, bytes: &[u8]) -> bool {
+        let Ok(Some(d)) = outbound::parse(bytes) else {
+            return false;
+        };
+        let (proto, local, remote) = match &d.upper {
+            netdrill_stack::wire::UpperRepr::Tcp(t) => (Proto::Tcp, t.src_port, t.dst_port),
+            netdrill_stack::wire::UpperRepr::Udp(u) => (Proto::Udp, u.src_port, u.dst_port),
+            _ => return false,
+        };
+        let Some(flow) = self.map.find_flow(proto, local, remote) else {
+            return false;
+        };
+        let current =
+            matches!(self.map.current(), super::mapping::Current::Flow(cur) if cur == flow);
+        !current && self.map.flow(flow).live_fd.is_none() && self.map.flow(flow).local_isn.is_some()
+    }
+
     /// The next packet the stack sends, waiting no later than `deadline`.
     fn next_packet(
         &mut self,
@@ -390,7 +439,7 @@ impl Engine<'_> {
         } else {
             w.deadline()
         };
-        let Some((at, first)) = self.next_packet(deadline, line)? else {
+        let Some((at, first)) = self.next_packet_of_socket_under_test(deadline, line)? else {
             let mut f = fail(
                 line,
                 FailureKind::MissingPacket,
@@ -418,7 +467,9 @@ impl Engine<'_> {
                     parts.push(next);
                     times.push(t);
                 }
-                if let Some(merged) = segments::merge(&parts).filter(|_| parts.len() > 1) {
+                let want_psh = matches!(&p.body, ast::PacketBody::Tcp(t) if t.flags.as_ref().is_some_and(|f| f.has('P')));
+                if let Some(merged) = segments::merge(&parts, want_psh).filter(|_| parts.len() > 1)
+                {
                     bytes = merged;
                 }
             }

@@ -654,3 +654,48 @@ fn numbers_after_a_syn_count_from_the_isn_the_syn_line_names() {
     let (_, _, fin) = tcp_of(&f.injected[1].1);
     assert_eq!((fin.seq, fin.ack), (124, ISN.wrapping_add(1)));
 }
+
+#[test]
+fn a_packet_of_a_closed_connection_is_passed_over_for_the_socket_under_test() {
+    let mut f = server_fake();
+    let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
+    data.len = 1000;
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    // close(4) at 0.2; socket 5 connects at 0.3: the old connection's FIN
+    // comes out right before the new SYN.
+    f.replies
+        .extend([ok(0), ok(5), Reply::Now(SyscallResult::err(115))]);
+    f.send_at(
+        Instant::from_micros(300_000),
+        Seg::new("F.", ISN.wrapping_add(1001), 1).bytes(),
+    );
+    let mut syn = Seg::new("S", 777, 0);
+    (syn.sport, syn.dport) = (33_000, 8080);
+    f.send_at(Instant::from_micros(300_000), syn.bytes());
+    let src = format!(
+        "{SERVER}+.1 close(4) = 0\n+.1 socket(..., SOCK_STREAM, IPPROTO_TCP) = 5\n+0 connect(5, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n+0 > S 0:0(0)\n"
+    );
+    let r = play(&src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.text.contains("another connection") && n.text.contains("F.")),
+        "{:?}",
+        r.notes
+    );
+    // While its socket is open, the same FIN is compared (and here fails).
+    let mut f = server_fake();
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    f.send_at(
+        Instant::from_micros(100_200),
+        Seg::new("F.", ISN.wrapping_add(1001), 1).bytes(),
+    );
+    f.replies
+        .extend([ok(5), Reply::Now(SyscallResult::err(115))]);
+    f.send_at(Instant::from_micros(300_000), syn.bytes());
+    let src = format!(
+        "{SERVER}+.2 socket(..., SOCK_STREAM, IPPROTO_TCP) = 5\n+0 connect(5, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n+0 > S 0:0(0)\n"
+    );
+    assert!(matches!(play(&src, &mut f).verdict, Verdict::Fail(_)));
+}
