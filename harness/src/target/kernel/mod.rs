@@ -92,24 +92,27 @@ pub fn check_available() -> Result<(), String> {
         .clone()
 }
 
-/// Names the missing privilege or device behind a set-up failure.
+/// Names the missing privilege or device behind a set-up failure; anything
+/// else is an I/O error. Errors are matched by kind, as the set-up steps wrap
+/// the OS error with what they were doing.
 fn unavailable(e: &io::Error) -> TargetError {
     let capabilities = effective_capabilities();
     let has = |bit: u32| capabilities.is_some_and(|c| c & (1 << bit) != 0);
     const CAP_NET_ADMIN: u32 = 12;
     const CAP_SYS_ADMIN: u32 = 21;
-    let why = match e.raw_os_error() {
-        Some(libc::EPERM) | Some(libc::EACCES) if !has(CAP_SYS_ADMIN) => {
+    let why = match e.kind() {
+        io::ErrorKind::PermissionDenied if !has(CAP_SYS_ADMIN) => {
             "the kernel target needs CAP_SYS_ADMIN to create a network namespace (run as root)"
         }
-        Some(libc::EPERM) | Some(libc::EACCES) if !has(CAP_NET_ADMIN) => {
+        io::ErrorKind::PermissionDenied if !has(CAP_NET_ADMIN) => {
             "the kernel target needs CAP_NET_ADMIN to create a TUN device (run as root)"
         }
-        Some(libc::ENOENT) | Some(libc::ENODEV) | Some(libc::ENXIO) => {
+        io::ErrorKind::PermissionDenied => "the kernel target was refused a privilege it needs",
+        io::ErrorKind::NotFound if e.to_string().contains("/dev/net/tun") => {
             "the kernel target needs /dev/net/tun (load the `tun` module, or create the device node)"
         }
-        Some(libc::EPERM) | Some(libc::EACCES) => {
-            "the kernel target was refused a privilege it needs"
+        _ if e.raw_os_error() == Some(libc::ENODEV) => {
+            "the kernel target needs TUN support in the kernel (CONFIG_TUN)"
         }
         _ => return TargetError::Io(format!("setting up the kernel target: {e}")),
     };
@@ -219,13 +222,9 @@ impl KernelTarget {
     pub fn new(config: &NetConfig) -> Result<KernelTarget, TargetError> {
         wire_addresses(config)?;
         let ns = Namespace::new().map_err(|e| unavailable(&e))?;
-        let tun = ns.run(|| set_up(&ns, config)).map_err(|e| {
-            if e.raw_os_error().is_some() {
-                unavailable(&e)
-            } else {
-                TargetError::Io(format!("setting up the kernel target: {e}"))
-            }
-        })?;
+        let tun = ns
+            .run(|| set_up(&ns, config))
+            .map_err(|e| unavailable(&e))?;
         let clock = Clock::start();
         let (done_tx, done) = mpsc::channel();
         let io = |e: io::Error| TargetError::Io(format!("starting the kernel target: {e}"));
@@ -593,5 +592,25 @@ mod tests {
     #[test]
     fn capability_mask_is_read_from_proc() {
         assert!(effective_capabilities().is_some());
+    }
+
+    #[test]
+    fn setup_failures_name_what_is_missing() {
+        let no_tun = io::Error::new(
+            io::ErrorKind::NotFound,
+            "opening /dev/net/tun: No such file or directory",
+        );
+        let e = unavailable(&no_tun);
+        assert!(
+            matches!(&e, TargetError::Unavailable(m) if m.contains("needs /dev/net/tun")),
+            "{e}"
+        );
+        let denied = io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "unshare(CLONE_NEWNET): EPERM",
+        );
+        assert!(matches!(unavailable(&denied), TargetError::Unavailable(_)));
+        let other = io::Error::other("netlink said no");
+        assert!(matches!(unavailable(&other), TargetError::Io(_)));
     }
 }
