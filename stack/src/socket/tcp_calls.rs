@@ -352,7 +352,10 @@ impl Stack {
         let Some(e) = self.conns.get_mut(c) else {
             return done(Err(Errno::EPIPE));
         };
-        let r = e.conn.send(now, &a.data[p.done.min(a.data.len())..]);
+        let more = i64::from(a.flags) & linux::MSG_MORE != 0;
+        let r = e
+            .conn
+            .send_with(now, &a.data[p.done.min(a.data.len())..], more);
         let step = match r {
             Ok(n) => {
                 p.done += n;

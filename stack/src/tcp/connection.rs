@@ -154,6 +154,11 @@ pub struct Connection {
     /// The connection was reset or timed out (not closed normally).
     pub(crate) aborted: bool,
     pub(crate) shut_rd: bool,
+    /// The last write said MSG_MORE: hold a partial segment as TCP_CORK does.
+    pub(crate) more: bool,
+    /// TCP_NODELAY was just set: push what is queued once, even if corked
+    /// (Linux `TCP_NAGLE_PUSH`).
+    pub(crate) push_once: bool,
     /// The user called `close()`: the socket is an orphan.
     pub(crate) orphan: bool,
     /// Our SYN (or SYN-ACK) must be (re)sent at the next `poll_transmit`.
@@ -217,6 +222,8 @@ impl Connection {
             error: None,
             aborted: false,
             shut_rd: false,
+            more: false,
+            push_once: false,
             orphan: false,
             syn_pending: true,
             retransmit_head: false,
@@ -383,9 +390,13 @@ impl Connection {
 
     // -- socket options -----------------------------------------------------
 
-    /// TCP_NODELAY. Turning it on pushes data held by Nagle.
+    /// TCP_NODELAY (RFC 9293 §3.7.4 MUST-17). Turning it on pushes what is
+    /// queued, once, even past TCP_CORK or MSG_MORE (as Linux does).
     pub fn set_nodelay(&mut self, on: bool) {
         self.sockopts.nodelay = on;
+        if on {
+            self.push_once = true;
+        }
     }
     /// TCP_CORK. Turning it off pushes a held partial segment.
     pub fn set_cork(&mut self, on: bool) {

@@ -60,6 +60,9 @@ impl Connection {
             InitialRcvWindow::LinuxRoundToMss if full > mss => full - full % mss,
             InitialRcvWindow::LinuxRoundToMss | InitialRcvWindow::WholeBuffer => full,
         };
+        // RFC 7323 §2.2: the SYN's window is not scaled, so the peer learns
+        // at most 65535 from it; that is the window until we say more.
+        let wnd = wnd.min(65535);
         self.tcb.rcv_wnd = wnd;
         self.rcv_ssthresh = match self.profile.initial_rcv_window {
             InitialRcvWindow::LinuxRoundToMss => wnd,
@@ -175,16 +178,10 @@ impl Connection {
     pub(crate) fn advertise_window(&mut self) -> u16 {
         let ws = u32::from(self.opts.rcv_wscale);
         let unit = 1u32 << ws;
-        let full = self.rcv_space_full();
-        let buffered = (self.rcvbuf.len() + self.ooo.bytes()) as u32;
         let max_wnd = 65535u32 << ws;
-        let free = full
-            .saturating_sub(buffered)
-            .min(self.rcv_ssthresh)
-            .min(max_wnd);
-        let free = free - free % unit;
+        let free = self.free_window();
         let cur = self.tcb.rcv_window();
-        let sws_step = (full / 2).min(self.opts.rcv_mss()).max(1);
+        let sws_step = (self.rcv_space_full() / 2).min(self.opts.rcv_mss()).max(1);
         let wnd = if free <= cur || free - cur < sws_step {
             cur.div_ceil(unit).saturating_mul(unit).min(max_wnd)
         } else {
@@ -195,17 +192,28 @@ impl Connection {
         (wnd >> ws).min(65535) as u16
     }
 
-    /// The window we would advertise now, without committing to it.
-    pub(crate) fn window_would_open(&self) -> bool {
-        let full = self.rcv_space_full();
+    /// The window the buffer allows now: free space, at most `rcv_ssthresh`
+    /// and what the window field can express, in whole scale units.
+    fn free_window(&self) -> u32 {
+        let ws = u32::from(self.opts.rcv_wscale);
         let buffered = (self.rcvbuf.len() + self.ooo.bytes()) as u32;
-        let free = full.saturating_sub(buffered).min(self.rcv_ssthresh);
+        let free = self
+            .rcv_space_full()
+            .saturating_sub(buffered)
+            .min(self.rcv_ssthresh)
+            .min(65535u32 << ws);
+        free - free % (1u32 << ws)
+    }
+
+    /// Whether reading opened the window enough for an update: Linux
+    /// `tcp_cleanup_rbuf` waits until the new window is at least twice the
+    /// current one; RFC 9293 §3.8.6.2.2 (MUST-39) until it grows by
+    /// min(RCV.BUFF/2, Eff.rcv.MSS).
+    pub(crate) fn window_would_open(&self) -> bool {
+        let free = self.free_window();
         let cur = self.tcb.rcv_window();
-        // RFC 9293 §3.8.6.2.2: update when the window can grow by
-        // min(RCV.BUFF/2, Eff.rcv.MSS)... and Linux's "at least doubled" test
-        // for a small window (tcp_cleanup_rbuf).
-        let step = (full / 2).min(self.opts.rcv_mss()).max(1);
-        free > cur && free - cur >= step && (cur < step || free >= 2 * cur)
+        let step = (self.rcv_space_full() / 2).min(self.opts.rcv_mss()).max(1);
+        free > cur && free - cur >= step && free >= 2 * cur
     }
 
     /// In SYN-RECEIVED: an ACK (e.g. for an unacceptable segment) if one is due.
@@ -260,7 +268,11 @@ impl Connection {
         let usable = if wnd_edge.gt(seq) { wnd_edge - seq } else { 0 };
         let len = avail.min(mss).min(usable);
         let ends_queue = len == avail;
-        let fin = ends_queue && fin_at == Some(seq + len) && usable > len;
+        // The FIN needs room in the peer's window but not in cwnd (Linux
+        // `tcp_cwnd_test`: "Don't be strict about the congestion window for
+        // the final FIN").
+        let peer_edge = self.tcb.snd_una + self.tcb.snd_wnd;
+        let fin = ends_queue && fin_at == Some(seq + len) && peer_edge.gt(seq + len);
         if len == 0 {
             if fin {
                 return Some(self.data_segment(now, seq, 0, true));
@@ -269,9 +281,10 @@ impl Connection {
             return None;
         }
         let retransmission = seq.lt(self.tcb.snd_max);
-        if !retransmission && len < mss && !fin {
-            // TCP_CORK: only full segments until uncorked or closed.
-            if self.sockopts.cork {
+        if !retransmission && len < mss && !fin && !self.push_once {
+            // TCP_CORK (or MSG_MORE): only full segments until uncorked,
+            // closed, or pushed by TCP_NODELAY.
+            if self.sockopts.cork || self.more {
                 return None;
             }
             // RFC 9293 §3.8.6.2.1 (MUST-38): a segment cut short by the
@@ -285,6 +298,9 @@ impl Connection {
             if ends_queue && !self.sockopts.nodelay && self.nagle_holds() {
                 return None;
             }
+        }
+        if ends_queue {
+            self.push_once = false;
         }
         Some(self.data_segment(now, seq, len as usize, fin))
     }
@@ -316,14 +332,14 @@ impl Connection {
 
     /// A segment of `len` bytes from `seq` (plus FIN), first transmission or
     /// not. RFC 9293 §3.9.1.2 (MUST-61): PSH on the segment that empties the
-    /// send buffer.
+    /// send buffer (unless the data was written with MSG_MORE).
     fn data_segment(&mut self, now: Instant, seq: SeqNumber, len: usize, fin: bool) -> Segment {
         let mut flags = Flags::ACK;
         if fin {
             flags |= Flags::FIN;
         }
         let end = seq + len as u32;
-        if len > 0 && end == self.sndbuf.end() {
+        if len > 0 && end == self.sndbuf.end() && !self.more {
             flags |= Flags::PSH;
         }
         let mut seg = self.header(seq, flags);

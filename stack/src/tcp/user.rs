@@ -12,6 +12,12 @@ impl Connection {
     /// SEND (RFC 9293 §3.10.2): queues as much of `data` as fits in the send
     /// buffer and returns how much. Segmentation happens in `poll_transmit`.
     pub fn send(&mut self, now: Instant, data: &[u8]) -> Result<usize, Errno> {
+        self.send_with(now, data, false)
+    }
+
+    /// SEND with MSG_MORE (`more`): the data is held like TCP_CORK until a
+    /// write without it (no PSH either).
+    pub fn send_with(&mut self, now: Instant, data: &[u8], more: bool) -> Result<usize, Errno> {
         let _ = now;
         // Linux tcp_sendmsg: a pending error first (and it is consumed), then
         // EPIPE once the sending side is shut.
@@ -28,7 +34,12 @@ impl Connection {
                 }
                 match self.sndbuf.push(data) {
                     0 => Err(Errno::EAGAIN),
-                    n => Ok(n),
+                    n => {
+                        self.more = more;
+                        // A TCP_NODELAY push applies to what was queued then.
+                        self.push_once = false;
+                        Ok(n)
+                    }
                 }
             }
             // FIN-WAIT-1 and later: "Return "error: connection closing"";

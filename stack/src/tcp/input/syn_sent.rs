@@ -119,7 +119,10 @@ impl Connection {
         }
         let smss = self.opts.eff_snd_mss(&self.profile);
         self.cc.set_smss(smss);
+        // Linux starts tcpi_last_data_{sent,recv} at the handshake.
         self.stats.last_ack_recv = now;
+        self.stats.last_data_recv = now;
+        self.stats.last_data_sent = now;
         self.rearm_user_timeout(now);
     }
 }

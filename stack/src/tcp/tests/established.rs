@@ -667,6 +667,7 @@ fn tcp_info_reports_state_windows_and_counters() {
     assert_eq!(i.get("unacked"), Some(0));
     assert_eq!(i.get("snd_ssthresh"), Some(0x7fff_ffff));
     assert_eq!(i.get("last_data_sent"), Some(100));
+    assert_eq!(i.get("last_data_recv"), Some(101), "from the handshake");
 }
 
 #[test]
@@ -771,4 +772,54 @@ fn invalid_ack_does_not_update_ts_recent() {
     send!(c, ms(2), pkt(ACK, D, S).data(b"ok").ts(201, 0));
     assert_eq!(read_all(&mut c, ms(2)), b"ok");
     assert_eq!(c.negotiated().ts_recent, 201);
+}
+
+#[test]
+fn nodelay_pushes_corked_data_once() {
+    // Linux TCP_NAGLE_PUSH: setting TCP_NODELAY pushes even while corked.
+    let mut c = established();
+    c.set_cork(true);
+    c.send(ms(1), &[0; 40]).unwrap();
+    c.send(ms(2), &[0; 40]).unwrap();
+    recv_nothing!(c, ms(3));
+    c.set_nodelay(true);
+    let s = recv!(c, ms(3));
+    expect(&s, ACK | PSH, S, D);
+    assert_eq!(s.payload.len(), 80);
+    // Still corked afterwards: a new partial write waits.
+    send!(c, ms(4), pkt(ACK, D, S + 80));
+    c.send(ms(4), &[0; 40]).unwrap();
+    recv_nothing!(c, ms(4));
+}
+
+#[test]
+fn msg_more_holds_data_without_psh() {
+    let mut c = established();
+    c.set_nodelay(true);
+    c.send_with(ms(1), &[0; 40], true).unwrap();
+    c.send_with(ms(2), &[0; 40], true).unwrap();
+    recv_nothing!(c, ms(2));
+    c.set_nodelay(true);
+    let s = recv!(c, ms(3));
+    expect(&s, ACK, S, D);
+    assert_eq!(s.payload.len(), 80);
+    // A write without MSG_MORE goes out at once with PSH.
+    c.send(ms(4), &[0; 10]).unwrap();
+    expect(&recv!(c, ms(4)), ACK | PSH, S + 80, D);
+}
+
+#[test]
+fn final_fin_is_not_held_by_cwnd() {
+    // Linux tcp_cwnd_test: the FIN goes out with cwnd full (not beyond the
+    // peer's window, though).
+    let so = SockOpts {
+        nodelay: true,
+        ..SockOpts::default()
+    };
+    let mut c = established_with(&bare(Profile::rfc()), &so);
+    c.send(ms(0), &[0; 4000]).unwrap();
+    while c.poll_transmit(ms(0)).is_some() {}
+    assert_eq!(c.tcb().in_flight(), 4000, "initial window full");
+    c.close(ms(1));
+    expect(&recv!(c, ms(1)), FIN | ACK, S + 4000, D);
 }
