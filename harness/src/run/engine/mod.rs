@@ -9,7 +9,8 @@
 //!
 //! Packets the stack sends are consumed strictly in order, so a packet the
 //! script does not list shows up as a mismatch (or as early) at the next
-//! outbound line, and one left over before the last event fails the run.
+//! outbound line. As in packetdrill, packets after the last outbound line
+//! are not compared; they are noted.
 //! One blocking syscall may be outstanding, as in packetdrill's single
 //! syscall thread; the next syscall line waits for it.
 //!
@@ -219,9 +220,8 @@ impl Engine<'_> {
             self.event(ev)?;
             self.executed += 1;
         }
-        let last_start = self.last;
         self.finish_pending()?;
-        self.check_leftovers(last_start, script.events.last().map(|e| e.span.line))?;
+        self.note_leftovers(script.events.last().map(|e| e.span.line));
         for c in &script.cleanup {
             self.command(&c.command, None)?;
             self.executed += 1;
@@ -528,32 +528,26 @@ impl Engine<'_> {
         })))
     }
 
-    /// After the last event: packets the stack sent before the last event
-    /// began were never listed by the script.
-    fn check_leftovers(&mut self, last_start: Instant, line: Option<u32>) -> Result<(), Stop> {
-        let Some((at, bytes)) = self
-            .queue
-            .iter()
-            .find(|(at, _)| *at + self.cfg.tolerance.for_interval(Duration::ZERO) < last_start)
-            .cloned()
-        else {
-            return Ok(());
-        };
-        let actual = match outbound::parse(&bytes) {
-            Ok(Some(d)) => {
-                let flow = outbound::flow_of(&d, &mut self.map, None);
-                super::show::outbound(&d, &self.map, flow)
-            }
-            _ => format!("{} bytes", bytes.len()),
-        };
-        let mut f = fail(
-            line.unwrap_or(0),
-            FailureKind::UnexpectedPacket,
-            "the stack sent a packet the script does not list",
-        );
-        f.actual = Some(actual);
-        f.actual_time = Some(at);
-        Err(stop(Verdict::Fail(f)))
+    /// After the last event: packets the stack sent that no outbound line
+    /// consumed. packetdrill never reads them, so they do not change the
+    /// verdict; each is noted (a stack that keeps talking is worth seeing).
+    fn note_leftovers(&mut self, line: Option<u32>) {
+        let queued: Vec<(Instant, Vec<u8>)> = self.queue.drain(..).collect();
+        for (at, bytes) in queued {
+            let shown = match outbound::parse(&bytes) {
+                Ok(Some(d)) => {
+                    let flow = outbound::flow_of(&d, &mut self.map, None);
+                    super::show::outbound(&d, &self.map, flow)
+                }
+                _ => format!("{} bytes", bytes.len()),
+            };
+            self.notes.push(Note {
+                line,
+                text: format!(
+                    "the stack also sent, at {at}, a packet the script does not list: {shown}"
+                ),
+            });
+        }
     }
 }
 
