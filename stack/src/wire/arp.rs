@@ -47,40 +47,51 @@ impl<T: AsRef<[u8]>> ArpPacket<T> {
     }
 
     /// Fails unless the buffer holds the 28 bytes of an Ethernet/IPv4 ARP packet.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         need(self.buffer.as_ref(), off::END, HEADER, "packet")
     }
 
+    #[inline]
     pub fn hardware_type(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::HTYPE)
     }
+    #[inline]
     pub fn protocol_type(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::PTYPE)
     }
+    #[inline]
     pub fn hardware_len(&self) -> u8 {
         self.buffer.as_ref()[off::HLEN]
     }
+    #[inline]
     pub fn protocol_len(&self) -> u8 {
         self.buffer.as_ref()[off::PLEN]
     }
+    #[inline]
     pub fn operation(&self) -> ArpOperation {
         ArpOperation(u16_at(self.buffer.as_ref(), off::OPER))
     }
+    #[inline]
     pub fn sender_mac(&self) -> MacAddr {
         MacAddr(array(self.buffer.as_ref(), off::SHA))
     }
+    #[inline]
     pub fn sender_ip(&self) -> Ipv4Addr {
         Ipv4Addr::from(array::<4>(self.buffer.as_ref(), off::SPA))
     }
+    #[inline]
     pub fn target_mac(&self) -> MacAddr {
         MacAddr(array(self.buffer.as_ref(), off::THA))
     }
+    #[inline]
     pub fn target_ip(&self) -> Ipv4Addr {
         Ipv4Addr::from(array::<4>(self.buffer.as_ref(), off::TPA))
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> ArpPacket<T> {
+    #[inline]
     fn set_fixed(&mut self) {
         let b = self.buffer.as_mut();
         set_u16(b, off::HTYPE, HTYPE_ETHERNET);
@@ -88,14 +99,17 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> ArpPacket<T> {
         b[off::HLEN] = 6;
         b[off::PLEN] = 4;
     }
+    #[inline]
     pub fn set_operation(&mut self, op: ArpOperation) {
         set_u16(self.buffer.as_mut(), off::OPER, op.0);
     }
+    #[inline]
     pub fn set_sender(&mut self, mac: MacAddr, ip: Ipv4Addr) {
         let b = self.buffer.as_mut();
         b[off::SHA..off::SHA + 6].copy_from_slice(&mac.0);
         b[off::SPA..off::SPA + 4].copy_from_slice(&ip.octets());
     }
+    #[inline]
     pub fn set_target(&mut self, mac: MacAddr, ip: Ipv4Addr) {
         let b = self.buffer.as_mut();
         b[off::THA..off::THA + 6].copy_from_slice(&mac.0);
@@ -158,10 +172,12 @@ impl ArpRepr {
         })
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         Self::BUFFER_LEN
     }
 
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         room(buf, Self::BUFFER_LEN, HEADER)?;
         let mut p = ArpPacket {

@@ -81,6 +81,7 @@ impl WireError {
 }
 
 impl fmt::Display for WireError {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: ", self.header, self.field)?;
         match self.kind {

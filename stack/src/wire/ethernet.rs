@@ -25,6 +25,7 @@ impl MacAddr {
 }
 
 impl fmt::Display for MacAddr {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c, d, e, g] = self.0;
         write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
@@ -65,30 +66,38 @@ impl<T: AsRef<[u8]>> EthernetPacket<T> {
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn dst_addr(&self) -> MacAddr {
         MacAddr(array(self.buffer.as_ref(), off::DST))
     }
+    #[inline]
     pub fn src_addr(&self) -> MacAddr {
         MacAddr(array(self.buffer.as_ref(), off::SRC))
     }
+    #[inline]
     pub fn ethertype(&self) -> EtherType {
         EtherType(u16_at(self.buffer.as_ref(), off::ETHERTYPE))
     }
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[off::PAYLOAD..]
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> EthernetPacket<T> {
+    #[inline]
     pub fn set_dst_addr(&mut self, a: MacAddr) {
         self.buffer.as_mut()[off::DST..off::DST + 6].copy_from_slice(&a.0);
     }
+    #[inline]
     pub fn set_src_addr(&mut self, a: MacAddr) {
         self.buffer.as_mut()[off::SRC..off::SRC + 6].copy_from_slice(&a.0);
     }
+    #[inline]
     pub fn set_ethertype(&mut self, t: EtherType) {
         set_u16(self.buffer.as_mut(), off::ETHERTYPE, t.0);
     }
+    #[inline]
     pub fn payload_mut(&mut self) -> &mut [u8] {
         &mut self.buffer.as_mut()[off::PAYLOAD..]
     }
@@ -115,11 +124,13 @@ impl EthernetRepr {
     }
 
     /// The header length; the payload follows it.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         Self::HEADER_LEN
     }
 
     /// Writes the 14-byte header at the start of `buf`.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         room(buf, Self::HEADER_LEN, HEADER)?;
         let mut p = EthernetPacket {

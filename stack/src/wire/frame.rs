@@ -56,6 +56,7 @@ impl<'a> EthernetFrame<'a> {
         Ok(EthernetFrame { ethernet, payload })
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         EthernetRepr::HEADER_LEN
             + match &self.payload {
@@ -68,6 +69,7 @@ impl<'a> EthernetFrame<'a> {
     /// Writes the frame (without padding to 60 bytes or an FCS) at the start
     /// of `buf`; returns its length. The EtherType written is the one in
     /// `ethernet`, as given.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
         let len = self.buffer_len();
         room(buf, len, "Ethernet")?;
@@ -83,6 +85,7 @@ impl<'a> EthernetFrame<'a> {
         Ok(len)
     }
 
+    #[inline]
     pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
         let mut out = vec![0; self.buffer_len()];
         self.emit(&mut out)?;

@@ -40,28 +40,35 @@ impl<T: AsRef<[u8]>> Icmpv4Packet<T> {
         Ok(p)
     }
     /// Fails unless the 8-byte header is there.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         need(self.buffer.as_ref(), HEADER_LEN, HEADER, "header")
     }
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn msg_type(&self) -> u8 {
         self.buffer.as_ref()[off::TYPE]
     }
+    #[inline]
     pub fn code(&self) -> u8 {
         self.buffer.as_ref()[off::CODE]
     }
+    #[inline]
     pub fn checksum(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::CHECKSUM)
     }
     /// The 4 bytes after the checksum.
+    #[inline]
     pub fn rest_of_header(&self) -> [u8; 4] {
         array(self.buffer.as_ref(), off::REST)
     }
+    #[inline]
     pub fn data(&self) -> &[u8] {
         &self.buffer.as_ref()[off::DATA..]
     }
+    #[inline]
     pub fn verify_checksum(&self) -> Checksum {
         checksum::verdict(Sum::ZERO.add_bytes(self.buffer.as_ref()), self.checksum())
     }
@@ -160,6 +167,7 @@ impl<'a> Icmpv4Repr<'a> {
         Ok(Icmpv4Repr { message, checksum })
     }
 
+    #[inline]
     fn fields(&self) -> (u8, u8, [u8; 4], &'a [u8]) {
         let word = |hi: u16, lo: u16| {
             let [a, b] = hi.to_be_bytes();
@@ -199,10 +207,12 @@ impl<'a> Icmpv4Repr<'a> {
         }
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + self.fields().3.len()
     }
 
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         let len = self.buffer_len();
         room(buf, len, HEADER)?;

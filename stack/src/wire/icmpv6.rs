@@ -57,27 +57,34 @@ impl<T: AsRef<[u8]>> Icmpv6Packet<T> {
         Ok(p)
     }
     /// Fails unless the 8-byte header is there.
+    #[inline]
     pub fn check_len(&self) -> Result<(), WireError> {
         need(self.buffer.as_ref(), HEADER_LEN, HEADER, "header")
     }
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn msg_type(&self) -> u8 {
         self.buffer.as_ref()[off::TYPE]
     }
+    #[inline]
     pub fn code(&self) -> u8 {
         self.buffer.as_ref()[off::CODE]
     }
+    #[inline]
     pub fn checksum(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::CHECKSUM)
     }
+    #[inline]
     pub fn rest_of_header(&self) -> [u8; 4] {
         array(self.buffer.as_ref(), off::REST)
     }
+    #[inline]
     pub fn data(&self) -> &[u8] {
         &self.buffer.as_ref()[off::DATA..]
     }
+    #[inline]
     pub fn verify_checksum(&self, pseudo: &PseudoHeader) -> Checksum {
         let b = self.buffer.as_ref();
         let sum = pseudo.sum(IpProtocol::ICMPV6.0, b.len()).add_bytes(b);
@@ -233,6 +240,7 @@ impl<'a> Icmpv6Repr<'a> {
         Ok(Icmpv6Repr { message, checksum })
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         let lla = |l: &Option<MacAddr>| if l.is_some() { 8 } else { 0 };
         match &self.message {
@@ -248,6 +256,7 @@ impl<'a> Icmpv6Repr<'a> {
     }
 
     /// Writes the message at the start of `buf`, checksummed over `pseudo`.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8], pseudo: &PseudoHeader) -> Result<(), WireError> {
         let len = self.buffer_len();
         room(buf, len, HEADER)?;

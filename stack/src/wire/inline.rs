@@ -54,6 +54,7 @@ impl<const N: usize> InlineBytes<N> {
         usize::from(self.len)
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -66,6 +67,7 @@ impl<const N: usize> Default for InlineBytes<N> {
 }
 
 impl<const N: usize> PartialEq for InlineBytes<N> {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
         self.as_slice() == other.as_slice()
     }
@@ -74,12 +76,14 @@ impl<const N: usize> PartialEq for InlineBytes<N> {
 impl<const N: usize> Eq for InlineBytes<N> {}
 
 impl<const N: usize> core::hash::Hash for InlineBytes<N> {
+    #[inline]
     fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
         self.as_slice().hash(state);
     }
 }
 
 impl<const N: usize> fmt::Debug for InlineBytes<N> {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("0x")?;
         for b in self.as_slice() {

@@ -20,12 +20,14 @@ pub enum IpRepr<'a> {
 }
 
 impl IpRepr<'_> {
+    #[inline]
     pub fn src_addr(&self) -> IpAddr {
         match self {
             IpRepr::V4(r) => r.src.into(),
             IpRepr::V6(r) => r.src.into(),
         }
     }
+    #[inline]
     pub fn dst_addr(&self) -> IpAddr {
         match self {
             IpRepr::V4(r) => r.dst.into(),
@@ -40,12 +42,14 @@ impl IpRepr<'_> {
             IpRepr::V6(r) => r.next_header,
         }
     }
+    #[inline]
     fn set_protocol(&mut self, p: IpProtocol) {
         match self {
             IpRepr::V4(r) => r.protocol = p,
             IpRepr::V6(r) => r.next_header = p,
         }
     }
+    #[inline]
     fn set_payload_len(&mut self, len: usize) {
         match self {
             IpRepr::V4(r) => r.payload_len = len,
@@ -53,6 +57,7 @@ impl IpRepr<'_> {
         }
     }
     /// TTL (IPv4) or hop limit (IPv6).
+    #[inline]
     pub fn hop_limit(&self) -> u8 {
         match self {
             IpRepr::V4(r) => r.ttl,
@@ -60,6 +65,7 @@ impl IpRepr<'_> {
         }
     }
     /// Upper-layer bytes (after the header and any extension headers).
+    #[inline]
     pub fn payload_len(&self) -> usize {
         match self {
             IpRepr::V4(r) => r.payload_len,
@@ -103,6 +109,7 @@ impl IpRepr<'_> {
                 .is_some_and(|f| f.more || f.offset != 0),
         }
     }
+    #[inline]
     fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         match self {
             IpRepr::V4(r) => r.emit(buf),
@@ -124,6 +131,7 @@ pub enum UpperRepr<'a> {
 }
 
 impl UpperRepr<'_> {
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         match self {
             UpperRepr::Tcp(r) => r.buffer_len(),
@@ -222,6 +230,7 @@ impl<'a> IpDatagram<'a> {
     }
 
     /// The upper layer as TCP, if it is.
+    #[inline]
     pub fn tcp(&self) -> Option<&TcpRepr<'a>> {
         match &self.upper {
             UpperRepr::Tcp(t) => Some(t),
@@ -231,6 +240,7 @@ impl<'a> IpDatagram<'a> {
 
     /// The IP header with the protocol and payload length `emit` writes: the
     /// protocol of a typed upper layer (kept as is for raw) and its length.
+    #[inline]
     pub fn ip_for_emit(&self) -> IpRepr<'a> {
         let mut ip = self.ip;
         if let Some(p) = self.upper.protocol() {
@@ -240,6 +250,7 @@ impl<'a> IpDatagram<'a> {
         ip
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         self.ip.header_len() + self.upper.buffer_len()
     }
@@ -248,6 +259,7 @@ impl<'a> IpDatagram<'a> {
     /// header's protocol and lengths come from the upper layer (see
     /// [`ip_for_emit`](Self::ip_for_emit)); checksums are computed unless a
     /// `Repr` asks for a given value.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, WireError> {
         let len = self.buffer_len();
         room(buf, len, "IP")?;
@@ -266,6 +278,7 @@ impl<'a> IpDatagram<'a> {
     }
 
     /// The datagram as a new vector.
+    #[inline]
     pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
         let mut out = vec![0; self.buffer_len()];
         self.emit(&mut out)?;

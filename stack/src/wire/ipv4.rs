@@ -80,66 +80,85 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn version(&self) -> u8 {
         self.buffer.as_ref()[off::VER_IHL] >> 4
     }
     /// The header length in bytes (IHL × 4).
+    #[inline]
     pub fn header_len(&self) -> usize {
         usize::from(self.buffer.as_ref()[off::VER_IHL] & 0x0f) * 4
     }
+    #[inline]
     pub fn dscp(&self) -> u8 {
         self.buffer.as_ref()[off::TOS] >> 2
     }
+    #[inline]
     pub fn ecn(&self) -> u8 {
         self.buffer.as_ref()[off::TOS] & 0x03
     }
+    #[inline]
     pub fn total_len(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::LENGTH)
     }
+    #[inline]
     pub fn ident(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::IDENT)
     }
+    #[inline]
     fn flags_frag(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::FLAGS_FRAG)
     }
     /// The reserved flag bit (must be zero per RFC 791).
+    #[inline]
     pub fn reserved_flag(&self) -> bool {
         self.flags_frag() & FLAG_RESERVED != 0
     }
+    #[inline]
     pub fn dont_frag(&self) -> bool {
         self.flags_frag() & FLAG_DF != 0
     }
+    #[inline]
     pub fn more_frags(&self) -> bool {
         self.flags_frag() & FLAG_MF != 0
     }
     /// The fragment offset in 8-byte units, as on the wire.
+    #[inline]
     pub fn frag_offset(&self) -> u16 {
         self.flags_frag() & FRAG_OFFSET_MASK
     }
+    #[inline]
     pub fn ttl(&self) -> u8 {
         self.buffer.as_ref()[off::TTL]
     }
+    #[inline]
     pub fn protocol(&self) -> IpProtocol {
         IpProtocol(self.buffer.as_ref()[off::PROTOCOL])
     }
+    #[inline]
     pub fn checksum(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::CHECKSUM)
     }
+    #[inline]
     pub fn src_addr(&self) -> Ipv4Addr {
         Ipv4Addr::from(array::<4>(self.buffer.as_ref(), off::SRC))
     }
+    #[inline]
     pub fn dst_addr(&self) -> Ipv4Addr {
         Ipv4Addr::from(array::<4>(self.buffer.as_ref(), off::DST))
     }
     /// The raw option bytes, between the fixed header and IHL × 4.
+    #[inline]
     pub fn options(&self) -> &[u8] {
         &self.buffer.as_ref()[off::OPTIONS..self.header_len()]
     }
     /// The payload: from the end of the header to the total length.
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[self.header_len()..usize::from(self.total_len())]
     }
     /// The header checksum verdict (RFC 791: the sum over the header).
+    #[inline]
     pub fn verify_checksum(&self) -> Checksum {
         let header = &self.buffer.as_ref()[..self.header_len()];
         checksum::verdict(Sum::ZERO.add_bytes(header), self.checksum())
@@ -147,18 +166,23 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
+    #[inline]
     pub fn set_version_and_header_len(&mut self, header_len: usize) {
         self.buffer.as_mut()[off::VER_IHL] = 0x40 | ((header_len / 4) as u8 & 0x0f);
     }
+    #[inline]
     pub fn set_tos(&mut self, dscp: u8, ecn: u8) {
         self.buffer.as_mut()[off::TOS] = (dscp << 2) | (ecn & 0x03);
     }
+    #[inline]
     pub fn set_total_len(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::LENGTH, v);
     }
+    #[inline]
     pub fn set_ident(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::IDENT, v);
     }
+    #[inline]
     pub fn set_flags_and_frag_offset(&mut self, reserved: bool, df: bool, mf: bool, offset: u16) {
         let mut v = offset & FRAG_OFFSET_MASK;
         for (on, bit) in [(reserved, FLAG_RESERVED), (df, FLAG_DF), (mf, FLAG_MF)] {
@@ -168,22 +192,28 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
         }
         set_u16(self.buffer.as_mut(), off::FLAGS_FRAG, v);
     }
+    #[inline]
     pub fn set_ttl(&mut self, v: u8) {
         self.buffer.as_mut()[off::TTL] = v;
     }
+    #[inline]
     pub fn set_protocol(&mut self, p: IpProtocol) {
         self.buffer.as_mut()[off::PROTOCOL] = p.0;
     }
+    #[inline]
     pub fn set_checksum(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::CHECKSUM, v);
     }
+    #[inline]
     pub fn set_src_addr(&mut self, a: Ipv4Addr) {
         self.buffer.as_mut()[off::SRC..off::SRC + 4].copy_from_slice(&a.octets());
     }
+    #[inline]
     pub fn set_dst_addr(&mut self, a: Ipv4Addr) {
         self.buffer.as_mut()[off::DST..off::DST + 4].copy_from_slice(&a.octets());
     }
     /// Recomputes the header checksum over the current header bytes.
+    #[inline]
     pub fn fill_checksum(&mut self) {
         self.set_checksum(0);
         let header = &self.buffer.as_ref()[..self.header_len()];
@@ -214,12 +244,15 @@ impl Ipv4Options {
         Ok(Ipv4Options(InlineBytes::new(bytes, HEADER, "options")?))
     }
 
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_slice()
     }
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -302,12 +335,14 @@ impl Ipv4Repr {
     }
 
     /// The header length (the payload is written by the caller after it).
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         self.header_len()
     }
 
     /// Writes the header at the start of `buf`, with the total length from
     /// `payload_len` and the checksum as `checksum` asks.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         let header_len = self.header_len();
         room(buf, header_len, HEADER)?;
@@ -354,6 +389,7 @@ impl Ipv4Repr {
     }
 
     /// The pseudo-header sum for an upper-layer message of `len` bytes.
+    #[inline]
     pub fn pseudo_header(&self, protocol: IpProtocol, len: u16) -> Sum {
         checksum::ipv4_pseudo_header(self.src, self.dst, protocol.0, len)
     }

@@ -53,54 +53,69 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn version(&self) -> u8 {
         self.buffer.as_ref()[0] >> 4
     }
+    #[inline]
     pub fn traffic_class(&self) -> u8 {
         (u32_at(self.buffer.as_ref(), off::VER_TC_FLOW) >> 20) as u8
     }
+    #[inline]
     pub fn flow_label(&self) -> u32 {
         u32_at(self.buffer.as_ref(), off::VER_TC_FLOW) & 0x000f_ffff
     }
+    #[inline]
     pub fn payload_len(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::PAYLOAD_LEN)
     }
+    #[inline]
     pub fn next_header(&self) -> IpProtocol {
         IpProtocol(self.buffer.as_ref()[off::NEXT_HEADER])
     }
+    #[inline]
     pub fn hop_limit(&self) -> u8 {
         self.buffer.as_ref()[off::HOP_LIMIT]
     }
+    #[inline]
     pub fn src_addr(&self) -> Ipv6Addr {
         Ipv6Addr::from(array::<16>(self.buffer.as_ref(), off::SRC))
     }
+    #[inline]
     pub fn dst_addr(&self) -> Ipv6Addr {
         Ipv6Addr::from(array::<16>(self.buffer.as_ref(), off::DST))
     }
     /// Everything after the fixed header, up to the payload length
     /// (extension headers included).
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[HEADER_LEN..HEADER_LEN + usize::from(self.payload_len())]
     }
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv6Packet<T> {
+    #[inline]
     pub fn set_version_tc_flow(&mut self, traffic_class: u8, flow_label: u32) {
         let v = (6 << 28) | (u32::from(traffic_class) << 20) | (flow_label & 0x000f_ffff);
         set_u32(self.buffer.as_mut(), off::VER_TC_FLOW, v);
     }
+    #[inline]
     pub fn set_payload_len(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::PAYLOAD_LEN, v);
     }
+    #[inline]
     pub fn set_next_header(&mut self, p: IpProtocol) {
         self.buffer.as_mut()[off::NEXT_HEADER] = p.0;
     }
+    #[inline]
     pub fn set_hop_limit(&mut self, v: u8) {
         self.buffer.as_mut()[off::HOP_LIMIT] = v;
     }
+    #[inline]
     pub fn set_src_addr(&mut self, a: Ipv6Addr) {
         self.buffer.as_mut()[off::SRC..off::SRC + 16].copy_from_slice(&a.octets());
     }
+    #[inline]
     pub fn set_dst_addr(&mut self, a: Ipv6Addr) {
         self.buffer.as_mut()[off::DST..off::DST + 16].copy_from_slice(&a.octets());
     }
@@ -159,6 +174,7 @@ impl<'a> Ipv6Repr<'a> {
     }
 
     /// The header length (the upper layer is written by the caller after it).
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         self.header_len()
     }
@@ -166,6 +182,7 @@ impl<'a> Ipv6Repr<'a> {
     /// Writes the fixed header and the extension headers at the start of
     /// `buf`; the last extension header's next-header byte is set to
     /// `next_header`.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<(), WireError> {
         let header_len = self.header_len();
         room(buf, header_len, HEADER)?;
@@ -198,6 +215,7 @@ impl<'a> Ipv6Repr<'a> {
     }
 
     /// The pseudo-header sum for an upper-layer message of `len` bytes.
+    #[inline]
     pub fn pseudo_header(&self, protocol: IpProtocol, len: u32) -> Sum {
         checksum::ipv6_pseudo_header(self.src, self.dst, protocol.0, len)
     }

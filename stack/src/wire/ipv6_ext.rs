@@ -87,6 +87,7 @@ pub enum Ipv6ExtHeader<'a> {
 
 impl Ipv6ExtHeader<'_> {
     /// The protocol number that announces this header.
+    #[inline]
     pub fn protocol(&self) -> IpProtocol {
         match self {
             Ipv6ExtHeader::HopByHop { .. } => IpProtocol::HOP_BY_HOP,
@@ -232,15 +233,19 @@ impl<'a> Ipv6ExtHeaders<'a> {
     }
 
     /// The protocol of the first extension header, if there is one.
+    #[inline]
     pub fn first(&self) -> Option<IpProtocol> {
         self.first
     }
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         self.bytes
     }
+    #[inline]
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -264,6 +269,7 @@ impl<'a> Ipv6ExtHeaders<'a> {
     }
 
     /// The offset of the last header's next-header byte in the chain.
+    #[inline]
     pub(crate) fn last_next_header_offset(&self) -> Option<usize> {
         let mut nh = self.first?;
         let mut at = 0;

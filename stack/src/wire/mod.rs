@@ -90,6 +90,7 @@ impl IpProtocol {
 }
 
 impl fmt::Display for IpProtocol {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match *self {
             IpProtocol::HOP_BY_HOP => "hop-by-hop",

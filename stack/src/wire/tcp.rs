@@ -61,42 +61,54 @@ impl<T: AsRef<[u8]>> TcpPacket<T> {
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn src_port(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::SRC_PORT)
     }
+    #[inline]
     pub fn dst_port(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::DST_PORT)
     }
+    #[inline]
     pub fn seq_number(&self) -> u32 {
         u32_at(self.buffer.as_ref(), off::SEQ)
     }
+    #[inline]
     pub fn ack_number(&self) -> u32 {
         u32_at(self.buffer.as_ref(), off::ACK)
     }
     /// The header length in bytes (data offset × 4).
+    #[inline]
     pub fn header_len(&self) -> usize {
         usize::from(self.buffer.as_ref()[off::OFFSET_FLAGS] >> 4) * 4
     }
+    #[inline]
     pub fn flags(&self) -> TcpFlags {
         TcpFlags::from_bits_truncate(u16_at(self.buffer.as_ref(), off::OFFSET_FLAGS))
     }
+    #[inline]
     pub fn window(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::WINDOW)
     }
+    #[inline]
     pub fn checksum(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::CHECKSUM)
     }
+    #[inline]
     pub fn urgent_ptr(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::URGENT)
     }
     /// The raw options area (between the fixed header and the data offset).
+    #[inline]
     pub fn options(&self) -> &[u8] {
         &self.buffer.as_ref()[off::OPTIONS..self.header_len()]
     }
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[self.header_len()..]
     }
     /// The checksum verdict over `pseudo` and the whole segment.
+    #[inline]
     pub fn verify_checksum(&self, pseudo: &PseudoHeader) -> Checksum {
         let b = self.buffer.as_ref();
         let sum = pseudo.sum(IpProtocol::TCP.0, b.len()).add_bytes(b);
@@ -105,33 +117,42 @@ impl<T: AsRef<[u8]>> TcpPacket<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> TcpPacket<T> {
+    #[inline]
     pub fn set_src_port(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::SRC_PORT, v);
     }
+    #[inline]
     pub fn set_dst_port(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::DST_PORT, v);
     }
+    #[inline]
     pub fn set_seq_number(&mut self, v: u32) {
         set_u32(self.buffer.as_mut(), off::SEQ, v);
     }
+    #[inline]
     pub fn set_ack_number(&mut self, v: u32) {
         set_u32(self.buffer.as_mut(), off::ACK, v);
     }
     /// Sets the data offset (from a header length in bytes) and the flags.
+    #[inline]
     pub fn set_header_len_and_flags(&mut self, header_len: usize, flags: TcpFlags) {
         let v = ((header_len as u16 / 4) << 12) | flags.bits();
         set_u16(self.buffer.as_mut(), off::OFFSET_FLAGS, v);
     }
+    #[inline]
     pub fn set_window(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::WINDOW, v);
     }
+    #[inline]
     pub fn set_checksum(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::CHECKSUM, v);
     }
+    #[inline]
     pub fn set_urgent_ptr(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::URGENT, v);
     }
     /// Recomputes the checksum over `pseudo` and the whole buffer.
+    #[inline]
     pub fn fill_checksum(&mut self, pseudo: &PseudoHeader) {
         self.set_checksum(0);
         let b = self.buffer.as_ref();
@@ -188,21 +209,25 @@ impl<'a> TcpRepr<'a> {
     }
 
     /// The header length: 20 bytes plus the options padded to a word.
+    #[inline]
     pub fn header_len(&self) -> usize {
         MIN_HEADER_LEN + self.options.padded_len()
     }
 
     /// The data offset field (header length in 32-bit words).
+    #[inline]
     pub fn data_offset(&self) -> u8 {
         (self.header_len() / 4) as u8
     }
 
     /// Sequence space this segment occupies: payload, plus one each for SYN and FIN.
+    #[inline]
     pub fn segment_len(&self) -> usize {
         self.payload.len() + usize::from(self.flags.syn()) + usize::from(self.flags.fin())
     }
 
     /// Header plus payload.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         self.header_len() + self.payload.len()
     }
@@ -210,6 +235,7 @@ impl<'a> TcpRepr<'a> {
     /// Writes header and payload at the start of `buf`; options are padded
     /// with zero bytes to a word (RFC 9293 §3.1); the checksum is computed
     /// over `pseudo` unless `checksum` asks for a given value.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8], pseudo: &PseudoHeader) -> Result<(), WireError> {
         let len = self.buffer_len();
         room(buf, len, HEADER)?;

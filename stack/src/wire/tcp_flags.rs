@@ -69,6 +69,7 @@ impl TcpFlags {
     pub fn ns(self) -> bool {
         self.contains(Self::NS)
     }
+    #[inline]
     pub fn set(&mut self, flag: TcpFlags, on: bool) {
         if on {
             self.0 |= flag.0;
@@ -96,6 +97,7 @@ const LETTERS: [(char, TcpFlags); 9] = [
 /// `N` for NS; no flags at all is the empty string. Reserved bits, if set,
 /// are appended as `[res=0x..]`, which `FromStr` does not accept.
 impl fmt::Display for TcpFlags {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (c, flag) in LETTERS {
             if self.contains(flag) {
@@ -111,6 +113,7 @@ impl fmt::Display for TcpFlags {
 }
 
 impl fmt::Debug for TcpFlags {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TcpFlags({self})")
     }
@@ -146,6 +149,7 @@ impl BitOr for TcpFlags {
 }
 
 impl BitOrAssign for TcpFlags {
+    #[inline]
     fn bitor_assign(&mut self, rhs: TcpFlags) {
         self.0 |= rhs.0;
     }

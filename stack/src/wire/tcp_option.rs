@@ -58,6 +58,7 @@ impl SackBlocks {
 }
 
 impl core::fmt::Debug for SackBlocks {
+    #[inline]
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list().entries(self.as_slice()).finish()
     }
@@ -144,6 +145,7 @@ impl<'a> TcpOption<'a> {
     }
 
     /// The bytes this option takes on the wire.
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         match self {
             TcpOption::Eol | TcpOption::Nop => 1,
@@ -161,6 +163,7 @@ impl<'a> TcpOption<'a> {
     }
 
     /// Appends this option's bytes to `out`.
+    #[inline]
     fn emit_into(&self, out: &mut InlineBytes<MAX_LEN>) -> Result<(), WireError> {
         let len = self.buffer_len();
         if out.len() + len > MAX_LEN {
@@ -242,6 +245,7 @@ impl TcpOptions {
     }
 
     /// Appends one option; fails (changing nothing) past 40 bytes.
+    #[inline]
     pub fn push(&mut self, option: &TcpOption<'_>) -> Result<(), WireError> {
         let mut next = self.0;
         option.emit_into(&mut next)?;
@@ -252,22 +256,27 @@ impl TcpOptions {
     /// Appends zero bytes (EOL, then padding) up to a multiple of 4 bytes, as
     /// `emit` would: after this, parsing the emitted header gives back the
     /// same options.
+    #[inline]
     pub fn pad_to_word(&mut self) {
         let pad = self.padded_len() - self.len();
         // Cannot fail: padded_len() <= 40 because len() <= 40.
         let _ = self.0.extend(&[0; 3][..pad], HEADER, "options");
     }
 
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_slice()
     }
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     /// The length rounded up to a 4-byte word, as emitted.
+    #[inline]
     pub fn padded_len(&self) -> usize {
         self.len().div_ceil(4) * 4
     }
@@ -281,6 +290,7 @@ impl TcpOptions {
     }
 
     /// The first MSS option's value.
+    #[inline]
     pub fn mss(&self) -> Option<u16> {
         self.iter().find_map(|o| {
             if let TcpOption::Mss(v) = o {
@@ -291,6 +301,7 @@ impl TcpOptions {
         })
     }
     /// The first window-scale option's shift count.
+    #[inline]
     pub fn window_scale(&self) -> Option<u8> {
         self.iter().find_map(|o| {
             if let TcpOption::WindowScale(v) = o {
@@ -300,10 +311,12 @@ impl TcpOptions {
             }
         })
     }
+    #[inline]
     pub fn sack_permitted(&self) -> bool {
         self.iter().any(|o| o == TcpOption::SackPermitted)
     }
     /// The first timestamps option as (TSval, TSecr).
+    #[inline]
     pub fn timestamps(&self) -> Option<(u32, u32)> {
         self.iter().find_map(|o| {
             if let TcpOption::Timestamps { tsval, tsecr } = o {
@@ -314,6 +327,7 @@ impl TcpOptions {
         })
     }
     /// The first SACK option's blocks.
+    #[inline]
     pub fn sack_blocks(&self) -> Option<SackBlocks> {
         self.iter().find_map(|o| {
             if let TcpOption::Sack(b) = o {
@@ -324,6 +338,7 @@ impl TcpOptions {
         })
     }
     /// The first Fast Open cookie (kind 34 or experimental 254/0xF989).
+    #[inline]
     pub fn fast_open_cookie(&self) -> Option<&[u8]> {
         self.iter().find_map(|o| match o {
             TcpOption::FastOpen(c) | TcpOption::FastOpenExp(c) => Some(c),

@@ -52,28 +52,35 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
     pub fn into_inner(self) -> T {
         self.buffer
     }
+    #[inline]
     pub fn src_port(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::SRC_PORT)
     }
+    #[inline]
     pub fn dst_port(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::DST_PORT)
     }
     /// The length field: header plus payload.
+    #[inline]
     pub fn len(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::LENGTH)
     }
     /// Whether the length field announces an empty payload.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         usize::from(self.len()) <= HEADER_LEN
     }
+    #[inline]
     pub fn checksum(&self) -> u16 {
         u16_at(self.buffer.as_ref(), off::CHECKSUM)
     }
     /// The payload, up to the length field (bytes after it are ignored).
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         &self.buffer.as_ref()[HEADER_LEN..usize::from(self.len())]
     }
     /// The checksum verdict over `pseudo` and the datagram.
+    #[inline]
     pub fn verify_checksum(&self, pseudo: &PseudoHeader) -> Checksum {
         let found = self.checksum();
         if found == 0 && matches!(pseudo, PseudoHeader::V4 { .. }) {
@@ -97,15 +104,19 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> UdpPacket<T> {
+    #[inline]
     pub fn set_src_port(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::SRC_PORT, v);
     }
+    #[inline]
     pub fn set_dst_port(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::DST_PORT, v);
     }
+    #[inline]
     pub fn set_len(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::LENGTH, v);
     }
+    #[inline]
     pub fn set_checksum(&mut self, v: u16) {
         set_u16(self.buffer.as_mut(), off::CHECKSUM, v);
     }
@@ -147,12 +158,14 @@ impl<'a> UdpRepr<'a> {
         })
     }
 
+    #[inline]
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + self.payload.len()
     }
 
     /// Writes header and payload at the start of `buf`. A computed checksum
     /// of zero is sent as 0xffff (RFC 768).
+    #[inline]
     pub fn emit(&self, buf: &mut [u8], pseudo: &PseudoHeader) -> Result<(), WireError> {
         let len = self.buffer_len();
         room(buf, len, HEADER)?;
