@@ -28,6 +28,8 @@
 //! | `retries2` / `user_timeout` | 15 retransmissions              | R2 = 100 s                            | RFC 9293 §3.8.3 (R2 ≥ 100 s)       |
 //! | `time_wait_reopen`          | SYN with higher seq or newer TS | RFC 6191 (TS only)                    | RFC 6191 §2                        |
 //! | `abort_rst_ack`             | RST of ABORT/close carries ACK  | `<SEQ=SND.NXT><CTL=RST>`              | RFC 9293 §3.10.5                   |
+//! | `syn_linear_timeouts`       | 4 SYNs at 1 s, then backoff (measured) | backoff from the first         | RFC 6298 §5.5                      |
+//! | `delay_ack_of_data_fin`     | FIN with data: delayed ACK (measured) | ACK at once                     | RFC 5681 §4.2                      |
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
@@ -222,6 +224,13 @@ pub struct Profile {
     pub time_wait_reopen: TimeWaitReopen,
     /// Duplicate ACKs that trigger fast retransmit (RFC 5681 §3.2).
     pub dupack_threshold: u32,
+    /// `net.ipv4.tcp_syn_linear_timeouts`: SYN retransmissions sent at the
+    /// initial RTO before exponential backoff starts (0: RFC 6298 §5.5 from
+    /// the first).
+    pub syn_linear_timeouts: u32,
+    /// The ACK of a FIN that carries data is delayed as a delayed ACK
+    /// (Linux enters ping-pong mode on the FIN); a bare FIN is ACKed at once.
+    pub delay_ack_of_data_fin: bool,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
     /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
     /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
@@ -317,9 +326,13 @@ impl Profile {
             time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
             dupack_threshold: 3,                              // unverified
             abc_limit: None,                                  // unverified
-            cwnd_validation: true,                            // unverified
-            persist_max: Duration::from_secs(120),            // unverified
-            abort_rst_ack: true,                              // unverified
+            // Measured on the kernel target (corpus/tcp/handshake/syn-retransmit.pkt).
+            syn_linear_timeouts: 4,
+            // Measured on the kernel target (corpus/tcp/close/fin-with-data.pkt).
+            delay_ack_of_data_fin: true,
+            cwnd_validation: true,                 // unverified
+            persist_max: Duration::from_secs(120), // unverified
+            abort_rst_ack: true,                   // unverified
             ooo_max_segments: 64,
         }
     }
@@ -364,6 +377,10 @@ impl Profile {
             abort_rst_ack: false,
             // RFC 5681 §3.1 equation 2.
             abc_limit: Some(1),
+            // RFC 6298 §5.5: back off from the first retransmission.
+            syn_linear_timeouts: 0,
+            // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
+            delay_ack_of_data_fin: false,
             // RFC 5681 has no cwnd validation (RFC 7661 is experimental).
             cwnd_validation: false,
             ..l
@@ -429,6 +446,22 @@ impl Profile {
             "net.ipv4.tcp_abort_on_overflow" => self.abort_on_overflow = flag()?,
             "net.ipv4.tcp_invalid_ratelimit" => {
                 self.invalid_ratelimit = Duration::from_millis(num()?);
+            }
+            "net.ipv4.tcp_syn_linear_timeouts" => {
+                self.syn_linear_timeouts = bounded(u32v()?, 0, 255, bad)?;
+            }
+            "net.ipv4.tcp_reordering" => self.dupack_threshold = bounded(u32v()?, 1, 300, bad)?,
+            // Mechanisms this stack does not have: only the value that turns
+            // them off matches its behaviour; any other is "not modelled".
+            "net.ipv4.tcp_early_retrans"
+            | "net.ipv4.tcp_slow_start_after_idle"
+            | "net.ipv4.tcp_recovery"
+            | "net.ipv4.tcp_frto"
+            | "net.ipv4.tcp_dsack"
+            | "net.ipv4.tcp_fack" => {
+                if num()? != 0 {
+                    return Err(SysctlError::Unknown(name.to_string()));
+                }
             }
             "net.ipv4.tcp_challenge_ack_limit" => {
                 // Linux: a global per-second budget.
@@ -539,6 +572,8 @@ mod tests {
             "abort_rst_ack",
             "abc_limit",
             "cwnd_validation",
+            "syn_linear_timeouts",
+            "delay_ack_of_data_fin",
         ];
         let mut got = differing_fields();
         got.sort();
@@ -558,6 +593,15 @@ mod tests {
         p.set_sysctl("net.ipv4.tcp_rmem", "4096\t87380 6291456")
             .unwrap();
         p.set_sysctl("net.ipv4.tcp_syncookies", "2").unwrap();
+        p.set_sysctl("net.ipv4.tcp_syn_linear_timeouts", "0")
+            .unwrap();
+        p.set_sysctl("net.ipv4.tcp_early_retrans", "0").unwrap();
+        assert_eq!(
+            p.set_sysctl("net.ipv4.tcp_early_retrans", "3"),
+            Err(SysctlError::Unknown("net.ipv4.tcp_early_retrans".into())),
+            "TLP is not modelled"
+        );
+        assert_eq!(p.syn_linear_timeouts, 0);
         assert!(!p.sack && !p.timestamps && !p.window_scaling);
         assert_eq!(p.syn_retries, 2);
         assert_eq!(p.rmem, [4096, 87380, 6_291_456]);

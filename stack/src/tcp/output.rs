@@ -331,15 +331,15 @@ impl Connection {
     }
 
     /// A segment of `len` bytes from `seq` (plus FIN), first transmission or
-    /// not. RFC 9293 §3.9.1.2 (MUST-61): PSH on the segment that empties the
-    /// send buffer (unless the data was written with MSG_MORE).
+    /// not. RFC 9293 §3.9.1.2 (MUST-61): PSH on the segment that ends a
+    /// pushed SEND (every write without MSG_MORE), retransmissions included.
     fn data_segment(&mut self, now: Instant, seq: SeqNumber, len: usize, fin: bool) -> Segment {
         let mut flags = Flags::ACK;
         if fin {
             flags |= Flags::FIN;
         }
         let end = seq + len as u32;
-        if len > 0 && end == self.sndbuf.end() && !self.more {
+        if len > 0 && self.sndbuf.pushes_in(seq, end) {
             flags |= Flags::PSH;
         }
         let mut seg = self.header(seq, flags);

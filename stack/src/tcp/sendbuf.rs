@@ -15,7 +15,14 @@ pub struct SendBuffer {
     cap: usize,
     /// The user closed the sending direction: a FIN follows the data.
     fin: bool,
+    /// Ends of SEND calls with the PUSH flag (RFC 9293 §3.9.1.2): a
+    /// segment covering one carries PSH, on every (re)transmission.
+    push_points: VecDeque<SeqNumber>,
 }
+
+/// Push points remembered at most (older ones are forgotten: their
+/// retransmissions then go without PSH).
+const MAX_PUSH_POINTS: usize = 1024;
 
 impl SendBuffer {
     pub fn new(start: SeqNumber, cap: usize) -> SendBuffer {
@@ -24,6 +31,7 @@ impl SendBuffer {
             start,
             cap,
             fin: false,
+            push_points: VecDeque::new(),
         }
     }
     pub fn len(&self) -> usize {
@@ -70,6 +78,24 @@ impl SendBuffer {
         self.data.extend(&bytes[..n]);
         n
     }
+    /// Marks the end of the data queued so far as a push point.
+    pub fn mark_push(&mut self) {
+        let end = self.end();
+        if self.data.is_empty() || self.push_points.back() == Some(&end) {
+            return;
+        }
+        if self.push_points.len() == MAX_PUSH_POINTS {
+            self.push_points.pop_front();
+        }
+        self.push_points.push_back(end);
+    }
+    /// Whether a push point lies in (seq, end]: the segment [seq, end) ends
+    /// a pushed SEND or contains the end of one.
+    pub fn pushes_in(&self, seq: SeqNumber, end: SeqNumber) -> bool {
+        // Points are in sequence order: find the first after `seq`.
+        let i = self.push_points.partition_point(|p| p.le(seq));
+        self.push_points.get(i).is_some_and(|p| p.le(end))
+    }
     /// Forgets data acknowledged up to (not including) `ack`. Sequence numbers
     /// outside the data (the SYN before it, the FIN after it) are ignored.
     pub fn ack_to(&mut self, ack: SeqNumber) {
@@ -79,6 +105,10 @@ impl SendBuffer {
         let n = (ack - self.start).min(self.data.len() as u32);
         self.data.drain(..n as usize);
         self.start += n;
+        let start = self.start;
+        while self.push_points.front().is_some_and(|p| p.le(start)) {
+            self.push_points.pop_front();
+        }
     }
     /// Bytes held from `seq` to the end (zero if `seq` is past the end).
     pub fn available_from(&self, seq: SeqNumber) -> u32 {
@@ -113,6 +143,7 @@ impl SendBuffer {
     pub fn flush(&mut self) {
         self.start = self.end();
         self.data.clear();
+        self.push_points.clear();
     }
 }
 
@@ -138,6 +169,22 @@ mod tests {
         b.ack_to(SeqNumber(6)); // acks data and FIN
         assert!(b.is_empty());
         assert_eq!(b.start(), SeqNumber(5));
+    }
+
+    #[test]
+    fn push_points_mark_the_ends_of_writes() {
+        let mut b = SendBuffer::new(SeqNumber(100), 100);
+        b.push(b"aaaa");
+        b.mark_push();
+        b.push(b"bbbb");
+        b.push(b"cc");
+        b.mark_push();
+        let p = |a: u32, z: u32| b.pushes_in(SeqNumber(a), SeqNumber(z));
+        assert!(p(100, 104) && p(102, 104) && p(100, 110) && p(108, 110));
+        assert!(!p(100, 103) && !p(104, 108) && !p(110, 110));
+        b.ack_to(SeqNumber(105));
+        assert!(!b.pushes_in(SeqNumber(100), SeqNumber(104)));
+        assert!(b.pushes_in(SeqNumber(105), SeqNumber(110)));
     }
 
     #[test]

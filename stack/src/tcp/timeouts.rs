@@ -61,7 +61,13 @@ impl Connection {
             return;
         }
         self.retries += 1;
-        self.rtt.back_off();
+        // Linux tcp_syn_linear_timeouts: the first SYN retransmissions keep
+        // the initial RTO; RFC 6298 §5.5 backs off from the first.
+        let linear =
+            self.state == State::SynSent && self.retries <= self.profile.syn_linear_timeouts;
+        if !linear {
+            self.rtt.back_off();
+        }
         self.syn_pending = true;
     }
 

@@ -36,6 +36,9 @@ impl Connection {
                     0 => Err(Errno::EAGAIN),
                     n => {
                         self.more = more;
+                        if !more {
+                            self.sndbuf.mark_push();
+                        }
                         // A TCP_NODELAY push applies to what was queued then.
                         self.push_once = false;
                         Ok(n)

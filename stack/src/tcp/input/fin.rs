@@ -10,7 +10,8 @@ impl Connection {
     /// "If the FIN bit is set, signal the user "connection closing" and
     /// return any pending RECEIVEs with same message, advance RCV.NXT over
     /// the FIN, and send an acknowledgment for the FIN."
-    pub(super) fn check_fin(&mut self, now: Instant, fin_in_order: bool) {
+    /// `with_data`: the FIN came on a segment that also carried text.
+    pub(super) fn check_fin(&mut self, now: Instant, fin_in_order: bool, with_data: bool) {
         if !fin_in_order {
             return;
         }
@@ -18,7 +19,17 @@ impl Connection {
         self.ack.now = true;
         match self.state {
             // SYN-RECEIVED, ESTABLISHED: "Enter the CLOSE-WAIT state."
-            State::SynReceived | State::Established => self.state = State::CloseWait,
+            State::SynReceived | State::Established => {
+                self.state = State::CloseWait;
+                if with_data && self.profile.delay_ack_of_data_fin {
+                    // Linux: ping-pong mode; the ACK waits for a reply or
+                    // the delayed-ACK timer (RFC 9293 §3.8.6.3 allows it).
+                    self.ack.now = false;
+                    let delay = self.profile.delayed_ack_min;
+                    self.timers.set(TimerKind::DelayedAck, now + delay);
+                    return;
+                }
+            }
             // "If our FIN has been ACKed (perhaps in this segment), then
             // enter TIME-WAIT, start the time-wait timer, turn off the other
             // timers; otherwise, enter the CLOSING state."
@@ -42,7 +53,7 @@ impl Connection {
             // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
             _ => {}
         }
-        // A FIN ends the receive side: no more delayed ACK needed.
+        // The ACK goes now: no delayed ACK pending any more.
         self.timers.clear(TimerKind::DelayedAck);
     }
 

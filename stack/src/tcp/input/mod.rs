@@ -118,7 +118,7 @@ impl Connection {
         self.note_segment_received(now, seg);
         self.check_urg(seg);
         let fin_in_order = self.process_text(now, seg, trimmed);
-        self.check_fin(now, fin_in_order);
+        self.check_fin(now, fin_in_order, !trimmed.data.is_empty());
         ControlFlow::Continue(outcome)
     }
 

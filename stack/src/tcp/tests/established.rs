@@ -823,3 +823,21 @@ fn final_fin_is_not_held_by_cwnd() {
     c.close(ms(1));
     expect(&recv!(c, ms(1)), FIN | ACK, S + 4000, D);
 }
+
+#[test]
+fn linux_delays_the_ack_of_a_fin_with_data() {
+    // Measured on the kernel target (corpus/tcp/close/fin-with-data.pkt): a
+    // FIN carrying data is ACKed after the 40 ms delayed-ACK time; a bare
+    // FIN at once. The rfc profile ACKs both at once (RFC 5681 §4.2).
+    let mut c = established_with(&bare(Profile::linux()), &SockOpts::default());
+    send!(c, ms(10), pkt(FIN | PSH | ACK, D, S).data(&[0; 100]));
+    assert_eq!(c.state(), State::CloseWait);
+    recv_nothing!(c, ms(49));
+    expect(&recv!(c, ms(50)), ACK, S, D + 101);
+    let mut c = established_with(&bare(Profile::linux()), &SockOpts::default());
+    send!(c, ms(10), pkt(FIN | ACK, D, S));
+    expect(&recv!(c, ms(10)), ACK, S, D + 1);
+    let mut c = established();
+    send!(c, ms(10), pkt(FIN | PSH | ACK, D, S).data(&[0; 100]));
+    expect(&recv!(c, ms(10)), ACK, S, D + 101);
+}

@@ -152,3 +152,21 @@ fn window_updates_are_not_duplicate_acks() {
     }
     recv_nothing!(c, ms(5));
 }
+
+#[test]
+fn retransmissions_keep_the_psh_of_each_write() {
+    // RFC 9293 §3.9.1.2: PSH ends each pushed SEND; a retransmitted segment
+    // is the same segment (Linux retransmits the same skb).
+    let mut c = established_with(&bare(Profile::rfc()), &nodelay());
+    c.send(ms(0), &[1; 1000]).unwrap();
+    c.send(ms(0), &[2; 1000]).unwrap();
+    expect(&recv!(c, ms(0)), ACK | PSH, S, D);
+    expect(&recv!(c, ms(0)), ACK | PSH, S + 1000, D);
+    let r = recv!(c, ms(1000));
+    expect(&r, ACK | PSH, S, D);
+    // A write split by the MSS: PSH only where the write ends.
+    let mut c = established_with(&bare(Profile::rfc()), &nodelay());
+    c.send(ms(0), &[1; 1500]).unwrap();
+    expect(&recv!(c, ms(0)), ACK, S, D);
+    expect(&recv!(c, ms(0)), ACK | PSH, S + 1000, D);
+}

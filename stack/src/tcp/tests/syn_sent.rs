@@ -156,7 +156,9 @@ fn simultaneous_open_enters_syn_received() {
 #[test]
 fn syn_is_retransmitted_with_backoff_then_times_out() {
     // RFC 6298 §5.5 backoff; profile syn_retries (Linux 6): 1, 2, 4, ... s.
-    let mut c = syn_sent_with(&bare(Profile::linux()), &SockOpts::default());
+    let mut p = bare(Profile::linux());
+    p.syn_linear_timeouts = 0;
+    let mut c = syn_sent_with(&p, &SockOpts::default());
     let mut at = 0;
     for k in 0..6 {
         at += 1000 << k;
@@ -207,6 +209,7 @@ fn user_timeout_bounds_the_syn_retries() {
     };
     let mut c = syn_sent_with(&bare(Profile::linux()), &so);
     expect(&recv!(c, ms(1000)), SYN, ISS, 0);
+    expect(&recv!(c, ms(2000)), SYN, ISS, 0);
     recv_nothing!(c, ms(2499));
     assert_eq!(c.state(), State::SynSent);
     recv_nothing!(c, ms(2500));
@@ -226,4 +229,21 @@ fn user_timeout_stops_once_connected() {
     assert_eq!(c.poll_at(), None);
     recv_nothing!(c, ms(10_000));
     assert_eq!(c.state(), State::Established);
+}
+
+#[test]
+fn linux_retries_the_first_syns_at_a_fixed_interval() {
+    // tcp_syn_linear_timeouts = 4 (measured on the kernel target): SYNs at
+    // 1, 2, 3, 4 s, then backoff (5, 7 s), then ETIMEDOUT after 6 retries.
+    let mut c = syn_sent_with(&bare(Profile::linux()), &SockOpts::default());
+    let mut sent = Vec::new();
+    while c.state() == State::SynSent {
+        let t = c.poll_at().unwrap();
+        if let Some(s) = c.poll_transmit(t) {
+            assert_eq!(s.flags, SYN);
+            sent.push(t.as_millis());
+        }
+    }
+    assert_eq!(sent, [1000, 2000, 3000, 4000, 5000, 7000]);
+    assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
 }
