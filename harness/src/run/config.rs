@@ -363,6 +363,34 @@ mod tests {
     }
 
     #[test]
+    fn tolerance_defaults_to_4000_usecs_and_12_5_percent_each_set_alone() {
+        let table: [(&[OptionPair], &[OptionPair], u64, Option<f64>); 6] = [
+            (&[], &[], 4000, Some(12.5)),
+            // A script's --tolerance_usecs alone keeps the percentage.
+            (&[pair("tolerance_usecs", "20000")], &[], 20_000, Some(12.5)),
+            (&[], &[pair("tolerance_usecs", "7000")], 7000, Some(12.5)),
+            (&[pair("tolerance_percent", "50")], &[], 4000, Some(50.0)),
+            (
+                &[pair("tolerance_percent", "50")],
+                &[pair("tolerance_percent", "0")],
+                4000,
+                Some(0.0),
+            ),
+            (
+                &[pair("tolerance_usecs", "1000")],
+                &[pair("tolerance_percent", "1.5")],
+                1000,
+                Some(1.5),
+            ),
+        ];
+        for (script, cli, usecs, percent) in table {
+            let c = RunConfig::new(IpVersion::Ipv4, script, cli).unwrap();
+            assert_eq!(c.tolerance.usecs, usecs, "{script:?} {cli:?}");
+            assert_eq!(c.tolerance.percent, percent, "{script:?} {cli:?}");
+        }
+    }
+
+    #[test]
     fn bad_and_unknown_options_are_errors_naming_them() {
         let table = [
             (pair("tolerance_usecs", "-3"), "tolerance_usecs"),

@@ -8,14 +8,18 @@
 //!   instant; `*` means any time at all;
 //! - every check allows `--tolerance_usecs` of slack either side (default
 //!   4000 µs), widened by `--tolerance_percent` of the expected interval since
-//!   the previous event when that is larger (slack proportional to the
-//!   elapsed time, for long waits such as exponential back-off).
+//!   the previous event when that is larger (default 12.5%: slack
+//!   proportional to the elapsed time, for long waits such as exponential
+//!   back-off). Either option alone leaves the other at its default.
 
 use super::verdict::TimeWindow;
 use netdrill_stack::time::{Duration, Instant};
 
 /// packetdrill's default `--tolerance_usecs`.
 pub const DEFAULT_TOLERANCE_USECS: u64 = 4000;
+
+/// The default `--tolerance_percent` (of the expected interval).
+pub const DEFAULT_TOLERANCE_PERCENT: f64 = 12.5;
 
 /// A script time, as written (microseconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +41,8 @@ pub enum When {
 pub struct Tolerance {
     pub usecs: u64,
     /// `--tolerance_percent`: slack as a percentage of the expected interval
-    /// since the previous event, used when it is larger than `usecs`.
+    /// since the previous event, used when it is larger than `usecs`
+    /// (`None` or zero: the fixed slack only).
     pub percent: Option<f64>,
 }
 
@@ -45,7 +50,7 @@ impl Default for Tolerance {
     fn default() -> Self {
         Tolerance {
             usecs: DEFAULT_TOLERANCE_USECS,
-            percent: None,
+            percent: Some(DEFAULT_TOLERANCE_PERCENT),
         }
     }
 }
@@ -257,6 +262,42 @@ mod tests {
         };
         assert_eq!(
             bad.for_interval(Duration::from_secs(10)),
+            Duration::from_micros(4000)
+        );
+    }
+
+    #[test]
+    fn default_tolerance_is_4000_usecs_or_12_5_percent_of_the_interval() {
+        let d = Tolerance::default();
+        let table = [
+            // (expected interval, slack)
+            (0, 4000),
+            (10_000, 4000),
+            (32_000, 4000),
+            (32_008, 4001),
+            (200_000, 25_000),
+            (1_000_000, 125_000),
+            (3_000_000, 375_000),
+        ];
+        for (interval, slack) in table {
+            assert_eq!(
+                d.for_interval(Duration::from_micros(interval)),
+                Duration::from_micros(slack),
+                "interval {interval}"
+            );
+        }
+        // A 1 s retransmission seen 1.1 s after the previous event is on
+        // time by default, 1.126 s is late.
+        let w = window(When::Relative(1_000_000), ms(0), &d);
+        assert_eq!(w.check(ms(1100)), Punctuality::OnTime);
+        assert!(matches!(w.check(ms(1126)), Punctuality::Late(_)));
+        // An explicit zero percent turns the proportional slack off.
+        let zero = Tolerance {
+            usecs: 4000,
+            percent: Some(0.0),
+        };
+        assert_eq!(
+            zero.for_interval(Duration::from_secs(1)),
             Duration::from_micros(4000)
         );
     }
