@@ -440,6 +440,9 @@ fn is_keyword(n: &str) -> bool {
             | "assert"
             | "pass"
             | "None"
+            | "not"
+            | "and"
+            | "or"
     )
 }
 
@@ -765,13 +768,21 @@ fn eval(e: &Expr, info: &Scope<'_>) -> Result<Value, CodeUnsupported> {
                 ));
             }
         },
+        // `a < b < c` is `a < b and b < c` with `b` evaluated once: the
+        // first false link stops, and later operands are not evaluated.
         Expr::Compare(xs, ops) => {
-            let vals: Vec<Value> = xs.iter().map(|x| eval(x, info)).collect::<Result<_, _>>()?;
-            let mut all = true;
-            for (i, op) in ops.iter().enumerate() {
-                all &= compare(*op, &vals[i], &vals[i + 1])?;
+            let Some((first, rest)) = xs.split_first() else {
+                return Ok(Value::Int(1));
+            };
+            let mut left = eval(first, info)?;
+            for (op, x) in ops.iter().zip(rest) {
+                let right = eval(x, info)?;
+                if !compare(*op, &left, &right)? {
+                    return Ok(Value::Int(0));
+                }
+                left = right;
             }
-            Value::Int(i128::from(all))
+            Value::Int(1)
         }
         Expr::Binary(op, a, b) => binary(*op, eval(a, info)?, eval(b, info)?)?,
     })
@@ -782,9 +793,21 @@ fn overflow() -> CodeUnsupported {
 }
 
 fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, CodeUnsupported> {
+    let numeric = |v: &Value| matches!(v, Value::Int(_) | Value::Float(_));
     let ord = match (a, b) {
         (Value::Int(x), Value::Int(y)) => x.partial_cmp(y),
         (Value::Str(x), Value::Str(y)) => x.partial_cmp(y),
+        (Value::Tuple(x), Value::Tuple(y)) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+            let mut same = x.len() == y.len();
+            for (p, q) in x.iter().zip(y) {
+                same = same && compare(CmpOp::Eq, p, q)?;
+            }
+            return Ok(same == (op == CmpOp::Eq));
+        }
+        // Values of unrelated types are never equal (Python), and have no order.
+        _ if !(numeric(a) && numeric(b)) && matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+            return Ok(op == CmpOp::Ne);
+        }
         _ => a.num()?.partial_cmp(&b.num()?),
     };
     use std::cmp::Ordering::*;
@@ -830,6 +853,13 @@ fn binary(op: BinOp, a: Value, b: Value) -> Result<Value, CodeUnsupported> {
                 }
                 let r = x.rem_euclid(y);
                 Some(if y < 0 && r != 0 { r + y } else { r })
+            }
+            // A negative exponent gives a float (`2 ** -1 == 0.5`).
+            BinOp::Pow if y < 0 => {
+                if x == 0 {
+                    return Err(zero());
+                }
+                return Ok(Value::Float((x as f64).powf(y as f64)));
             }
             BinOp::Pow => u32::try_from(y).ok().and_then(|e| x.checked_pow(e)),
             BinOp::BitAnd => Some(x & y),
@@ -927,6 +957,138 @@ mod tests {
         ];
         for src in holds {
             assert_eq!(run(src), Ok(Ok(())), "{src}");
+        }
+    }
+
+    /// Evaluates one expression against [`info`].
+    fn value(src: &str) -> Result<Value, CodeUnsupported> {
+        let toks = lex(src)?;
+        let mut p = Parser {
+            toks: &toks,
+            pos: 0,
+        };
+        let e = p.or()?;
+        expect_end(&mut p)?;
+        let i = info();
+        let vars = Vars::default();
+        eval(
+            &e,
+            &Scope {
+                info: &i,
+                vars: &vars,
+            },
+        )
+    }
+
+    /// Python's precedence, loosest first: `or`, `and`, `not`, comparisons
+    /// (chained), `|`, `^`, `&`, shifts, `+ -`, `* / // %`, unary `- + ~`,
+    /// `**` (right-associative, and tighter than a unary operator on its
+    /// left). Each value is what `python3` gives for the expression with
+    /// the fields of [`info`] (booleans as 0/1), so `tcpi_options & 4 == 0`
+    /// is `(tcpi_options & 4) == 0`, not C's `tcpi_options & (4 == 0)`.
+    #[test]
+    fn expressions_evaluate_as_python_does() {
+        #[allow(non_snake_case)]
+        fn I(v: i128) -> Value {
+            Value::Int(v)
+        }
+        #[allow(non_snake_case)]
+        fn F(v: f64) -> Value {
+            Value::Float(v)
+        }
+        let table = [
+            ("tcpi_options & 4 == 0", I(1)),
+            ("tcpi_options & 1 == 1", I(1)),
+            ("tcpi_options & TCPI_OPT_WSCALE != 0", I(0)),
+            ("tcpi_options & 2 == 2 and tcpi_snd_cwnd == 10", I(1)),
+            ("1 | 2 == 3", I(1)),
+            ("1 | 2 ^ 3", I(1)),
+            ("1 ^ 2 & 3", I(3)),
+            ("6 & 3 << 1", I(6)),
+            ("1 << 2 + 1", I(8)),
+            ("2 + 3 * 4", I(14)),
+            ("2 * 3 ** 2", I(18)),
+            ("-2 ** 2", I(-4)),
+            ("2 ** -1", F(0.5)),
+            ("2 ** 3 ** 2", I(512)),
+            ("(-2) ** 2", I(4)),
+            ("-7 // 2", I(-4)),
+            ("7 // -2", I(-4)),
+            ("-7 % 3", I(2)),
+            ("7 % -3", I(-2)),
+            ("-7.5 // 2", F(-4.0)),
+            ("7.5 % -2", F(-0.5)),
+            ("7 / 2", F(3.5)),
+            ("-7 >> 1", I(-4)),
+            ("~5 & 0xff", I(250)),
+            ("~-1", I(0)),
+            ("not 1 == 2", I(1)),
+            ("not tcpi_snd_cwnd", I(0)),
+            ("not 0 + 1", I(0)),
+            ("1 < 2 < 3", I(1)),
+            ("3 > 2 > 1 == 1", I(1)),
+            ("1 < 3 > 2", I(1)),
+            ("1 < 2 > 3", I(0)),
+            ("1 == 1 == 1", I(1)),
+            ("2 == 2 != 3", I(1)),
+            ("5000 <= tcpi_rtt <= 20000", I(1)),
+            ("0 < tcpi_snd_cwnd - 10 < 5", I(0)),
+            ("1 and 2", I(2)),
+            ("0 and 1", I(0)),
+            ("0 or 3", I(3)),
+            ("2 or 0", I(2)),
+            ("1 or 0 and 0", I(1)),
+            ("(1 or 0) and 0", I(0)),
+            ("not 1 or 1", I(1)),
+            ("not (1 or 1)", I(0)),
+            ("0 and 1 or 2", I(2)),
+            ("1 + (1 < 2)", I(2)),
+            ("(1 < 2) * 5", I(5)),
+            ("True + True", I(2)),
+            ("True == 1", I(1)),
+            ("1 == 1.0", I(1)),
+            ("0.1 + 0.2 == 0.3", I(0)),
+            ("10 - 2 - 3", I(5)),
+            ("2 ** 2 ** -1", F(1.4142135623730951)),
+            ("100 // 7 % 3", I(2)),
+            ("100 % 7 // 3", I(0)),
+            ("-3 % 5 * 2", I(4)),
+            ("1 - -1", I(2)),
+            ("- - 1", I(1)),
+            ("+-3", I(-3)),
+            ("3 - ~2", I(6)),
+            ("tcpi_ca_state == TCP_CA_Recovery", I(1)),
+            ("16 >> 2 << 1", I(8)),
+            ("1 < 0 < 1 / 0", I(0)),
+            ("0 and 1 / 0", I(0)),
+            ("'a' == 1", I(0)),
+            ("'a' != 1", I(1)),
+            ("1 == 'a'", I(0)),
+            ("tcpi_rtt / 1000 >= 12", I(1)),
+            ("0x10 | 0o10 | 0b10", I(26)),
+            ("1_000 * 2", I(2000)),
+            ("7 // 2 * 2 + 7 % 2 == 7", I(1)),
+            ("2 ** 10 - 1 & 0x3f0", I(1008)),
+            ("5 & 3 | 8 ^ 2", I(11)),
+        ];
+        for (src, want) in table {
+            assert_eq!(value(src), Ok(want), "{src}");
+        }
+    }
+
+    #[test]
+    fn python_errors_are_unsupported_not_values() {
+        let table = [
+            ("0 ** -1", "division by zero"),
+            ("1 // 0", "division by zero"),
+            ("1 % 0", "division by zero"),
+            ("1 < 'a'", "string"),
+            ("1.5 & 1", "bit operation on a float"),
+            ("1 == not 2", "`not` in"),
+        ];
+        for (src, want) in table {
+            let err = value(src).unwrap_err();
+            assert!(err.0.contains(want), "{src}: {err:?}");
         }
     }
 
