@@ -191,7 +191,9 @@ fn writable(st: &mut Stack, now: Instant, fd: i32) -> bool {
 
 /// Sends `total` bytes from a to b over an established connection.
 fn bulk(p: &mut Pair, c: i32, s: i32, total: usize) {
-    let chunk = vec![0x5au8; 256 * 1024];
+    // A write hands the stack an owned buffer, so each call costs a copy of
+    // its size; 64 KiB keeps that copy near what the send buffer takes.
+    let chunk = vec![0x5au8; 64 * 1024];
     let (mut sent, mut got) = (0, 0);
     while got < total {
         while sent < total && writable(&mut p.a, p.now, c) {
@@ -217,7 +219,7 @@ fn bulk(p: &mut Pair, c: i32, s: i32, total: usize) {
                 p.now,
                 Call::Read {
                     fd: s,
-                    len: 1 << 20,
+                    len: 256 * 1024,
                 },
             );
             if r.ret <= 0 {
