@@ -116,10 +116,24 @@ impl Connection {
             self.opts.update_ts_recent(tsval, seg.seq, now);
         }
         self.note_segment_received(now, seg);
+        self.data_after_close(seg, &trimmed)?;
         self.check_urg(seg);
         let fin_in_order = self.process_text(now, seg, trimmed);
         self.check_fin(now, fin_in_order, !trimmed.data.is_empty());
         ControlFlow::Continue(outcome)
+    }
+
+    /// RFC 1122 §4.2.2.13: "if new data is received after CLOSE is called,
+    /// its TCP SHOULD send a RST to show that data was lost" (Linux
+    /// `tcp_rcv_state_process`, FIN-WAIT-1/2: the RST answers the segment).
+    fn data_after_close(&mut self, seg: &Segment, t: &Trimmed<'_>) -> Step {
+        let closing = matches!(self.state, State::FinWait1 | State::FinWait2);
+        if self.orphan && closing && !t.data.is_empty() {
+            self.ctl.push_back(super::closed::reset_reply(seg));
+            self.enter_closed();
+            return ControlFlow::Break(SegmentOutcome::Closed);
+        }
+        ControlFlow::Continue(())
     }
 
     /// Bookkeeping for any segment that got past the ACK step.

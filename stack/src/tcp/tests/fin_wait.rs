@@ -102,3 +102,19 @@ fn second_close_sends_no_second_fin() {
     recv_nothing!(c, ms(1));
     assert_eq!(c.state(), State::FinWait1);
 }
+
+#[test]
+fn new_data_after_close_is_answered_with_rst() {
+    // RFC 1122 §4.2.2.13 (SHOULD): data received after CLOSE was lost: RST.
+    let mut c = fin_wait_2();
+    assert_eq!(
+        send!(c, ms(1), pkt(ACK, D, ISS + 2).data(b"late")),
+        SegmentOutcome::Closed
+    );
+    assert_eq!(c.state(), State::Closed);
+    expect(&recv!(c, ms(1)), RST, ISS + 2, 0);
+    // A bare FIN is fine: TIME-WAIT.
+    let mut c = fin_wait_2();
+    send!(c, ms(1), pkt(FIN | ACK, D, ISS + 2));
+    assert_eq!(c.state(), State::TimeWait);
+}
