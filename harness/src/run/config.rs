@@ -364,7 +364,8 @@ mod tests {
 
     #[test]
     fn tolerance_defaults_to_4000_usecs_and_12_5_percent_each_set_alone() {
-        let table: [(&[OptionPair], &[OptionPair], u64, Option<f64>); 6] = [
+        type Row<'a> = (&'a [OptionPair], &'a [OptionPair], u64, Option<f64>);
+        let table: [Row<'_>; 6] = [
             (&[], &[], 4000, Some(12.5)),
             // A script's --tolerance_usecs alone keeps the percentage.
             (&[pair("tolerance_usecs", "20000")], &[], 20_000, Some(12.5)),
