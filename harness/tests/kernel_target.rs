@@ -8,6 +8,7 @@ mod support;
 
 use kernel_support::*;
 use libtest_mimic::{Arguments, Failed, Trial};
+use netdrill::capture::link::{LOCAL_MAC, REMOTE_MAC};
 use netdrill::target::kernel::{KernelTarget, check_available};
 use netdrill::target::{
     Buf, Cmsg, Command, CommandOutcome, EpollEvent, Event, IoVec, IpVersion, MsgHdr, PollFd,
@@ -15,10 +16,16 @@ use netdrill::target::{
 };
 use netdrill_stack::linux::{self, TCP_INFO_LEN, TcpInfo};
 use netdrill_stack::time::Duration;
-use netdrill_stack::wire::{ChecksumMode, IpDatagram, TcpFlags, UpperRepr};
+use netdrill_stack::wire::{
+    ChecksumMode, EtherType, EthernetFrame, EthernetRepr, FramePayload, Icmpv6Message, Icmpv6Repr,
+    IpDatagram, MacAddr, TcpFlags, TcpRepr, UpperRepr,
+};
 use std::path::PathBuf;
 
 type Outcome = Result<(), Failed>;
+
+const LOCAL: MacAddr = MacAddr(LOCAL_MAC);
+const REMOTE: MacAddr = MacAddr(REMOTE_MAC);
 
 fn target(v: IpVersion) -> Result<KernelTarget, Failed> {
     KernelTarget::new(&config(v)).map_err(|e| Failed::from(e.to_string()))
@@ -601,11 +608,294 @@ fn link_local_chatter_is_not_reported() -> Outcome {
     })
 }
 
+/// A capture of every frame on `tun0`, taken inside the run's namespace by
+/// an AF_PACKET socket (a python3 helper started as a background command,
+/// killed when the run ends): what really crossed the link, Ethernet
+/// headers, ARP and neighbour discovery included.
+struct Capture {
+    dir: tempfile::TempDir,
+}
+
+/// One captured frame: whether the kernel sent it (`PACKET_OUTGOING`) or
+/// received it, and its bytes.
+struct Frame {
+    outgoing: bool,
+    bytes: Vec<u8>,
+}
+
+const CAPTURE_PY: &str = r#"
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("tun0", 0))
+s.settimeout(10)
+out = open(sys.argv[1], "w", buffering=1)
+out.write("ready\n")
+while True:
+    try:
+        data, addr = s.recvfrom(70000)
+    except socket.timeout:
+        break
+    out.write("%d %s\n" % (addr[2], data.hex()))
+"#;
+const PACKET_OUTGOING: u32 = 4;
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+impl Capture {
+    fn start(t: &mut KernelTarget) -> Result<Capture, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("capture.py"), CAPTURE_PY).map_err(|e| e.to_string())?;
+        let out = t
+            .command(&Command {
+                text: "python3 capture.py frames > capture.log 2>&1 &".into(),
+                dir: dir.path().to_path_buf(),
+            })
+            .map_err(|e| e.to_string())?;
+        if !matches!(out, CommandOutcome::Ran { status: 0, .. }) {
+            return Err(format!("starting the capture: {out:?}"));
+        }
+        let capture = Capture { dir };
+        let start = std::time::Instant::now();
+        while !capture.text().starts_with("ready") {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                let log = std::fs::read_to_string(capture.dir.path().join("capture.log"));
+                return Err(format!(
+                    "the capture did not start (needs python3): {log:?}"
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        Ok(capture)
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("frames")).unwrap_or_default()
+    }
+
+    fn frames(&self) -> Vec<Frame> {
+        self.text()
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let (ty, hex) = l.split_once(' ')?;
+                Some(Frame {
+                    outgoing: ty.parse::<u32>().ok()? == PACKET_OUTGOING,
+                    bytes: unhex(hex)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The frames seen once `done` holds for them (within 2 s).
+    fn wait_for(&self, what: &str, done: impl Fn(&[Frame]) -> bool) -> Result<Vec<Frame>, String> {
+        let start = std::time::Instant::now();
+        loop {
+            let frames = self.frames();
+            if done(&frames) {
+                return Ok(frames);
+            }
+            if start.elapsed() > std::time::Duration::from_secs(2) {
+                return Err(format!(
+                    "{what}: not in the {} frames captured",
+                    frames.len()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+}
+
+/// A command's output, which must succeed.
+fn shell(t: &mut KernelTarget, text: &str) -> Result<String, String> {
+    match t.command(&Command {
+        text: text.into(),
+        dir: PathBuf::new(),
+    }) {
+        Ok(CommandOutcome::Ran { status: 0, output }) => Ok(output),
+        other => Err(format!("`{text}` gave {other:?}")),
+    }
+}
+
+fn is_arp(f: &EthernetFrame<'_>) -> bool {
+    matches!(f.payload, FramePayload::Arp(_))
+}
+
+/// A neighbour solicitation or advertisement.
+fn is_ndp(f: &EthernetFrame<'_>) -> bool {
+    let FramePayload::Ip(d) = &f.payload else {
+        return false;
+    };
+    matches!(
+        &d.upper,
+        UpperRepr::Icmpv6(Icmpv6Repr {
+            message: Icmpv6Message::NeighborSolicit { .. } | Icmpv6Message::NeighborAdvert { .. },
+            ..
+        })
+    )
+}
+
+fn tcp_of<'a>(f: &EthernetFrame<'a>) -> Option<TcpRepr<'a>> {
+    match &f.payload {
+        FramePayload::Ip(d) => d.tcp().copied(),
+        _ => None,
+    }
+}
+
+/// Frames on tun0 are Ethernet II between the fixed MACs (02:..:01 for the
+/// kernel, 02:..:02 for the script's peer), the IP datagram inside is what
+/// the target reports, and the first SYN-ACK needs no neighbour resolution:
+/// no ARP or NDP frame is sent before it, the neighbours are permanent.
+fn frames_are_ethernet_between_fixed_macs(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let links = shell(&mut t, "ip -o link show dev tun0")?;
+    check(links.contains("link/ether 02:00:00:00:00:01"), || {
+        format!("tun0 is {links}")
+    })?;
+    let capture = Capture::start(&mut t)?;
+    listener(&mut t, v, 8080)?;
+    let syn = syn(v, 40000, 8080, 1_000_000);
+    t.inject(&syn).map_err(|e| e.to_string())?;
+    let (_, synack) = next_packet(&mut t, Duration::from_secs(2))?;
+    let frames = capture.wait_for("the SYN-ACK", |fs| fs.iter().any(|f| f.outgoing))?;
+    let ethertype = match v {
+        IpVersion::Ipv6 => EtherType::IPV6,
+        _ => EtherType::IPV4,
+    };
+    let mut seen_syn = false;
+    for f in &frames {
+        let parsed = EthernetFrame::parse(&f.bytes, ChecksumMode::Verify)
+            .map_err(|e| format!("captured frame {:02x?}: {e}", f.bytes))?;
+        check(!is_arp(&parsed) && !is_ndp(&parsed), || {
+            format!("neighbour resolution on the wire: {parsed:?}")
+        })?;
+        let Some(tcp) = tcp_of(&parsed) else {
+            continue; // link-local chatter (MLD, router solicitations)
+        };
+        let (src, dst) = (parsed.ethernet.src, parsed.ethernet.dst);
+        check(parsed.ethernet.ethertype == ethertype, || {
+            format!("EtherType {:?}", parsed.ethernet.ethertype)
+        })?;
+        let ip = &f.bytes[EthernetRepr::HEADER_LEN..];
+        if f.outgoing {
+            check(src == LOCAL && dst == REMOTE, || {
+                format!("the kernel sent {src:?} -> {dst:?}")
+            })?;
+            check(
+                seen_syn && tcp.flags == TcpFlags::SYN | TcpFlags::ACK,
+                || format!("first segment out: {tcp:?}"),
+            )?;
+            check(ip == &synack[..], || {
+                "the reported SYN-ACK is not the frame's datagram".into()
+            })?;
+            break;
+        }
+        check(src == REMOTE && dst == LOCAL, || {
+            format!("injected frame {src:?} -> {dst:?}")
+        })?;
+        check(ip == &syn[..], || {
+            "the injected frame is not the SYN".into()
+        })?;
+        seen_syn = true;
+    }
+    let neighbours = shell(&mut t, "ip neigh show dev tun0")?;
+    let c = config(v);
+    let mut must = vec![c.remote_ip];
+    if c.gateway_ip != c.local_ip {
+        must.push(c.gateway_ip);
+    }
+    for ip in must {
+        let line = neighbours
+            .lines()
+            .find(|l| l.split(' ').next() == Some(&ip.to_string()));
+        check(
+            line.is_some_and(|l| l.contains("lladdr 02:00:00:00:00:02") && l.contains("PERMANENT")),
+            || format!("neighbour {ip} is not permanent at the peer's MAC: {neighbours}"),
+        )?;
+    }
+    Ok(())
+}
+
+/// With the permanent neighbours deleted, the kernel asks (ARP or a
+/// neighbour solicitation); the target answers as the peer, the SYN-ACK
+/// comes, and neither the request nor the answer is reported as a packet.
+fn neighbour_requests_are_answered_not_reported(v: IpVersion) -> Outcome {
+    let mut t = target(v)?;
+    let c = config(v);
+    for ip in [c.remote_ip, c.gateway_ip] {
+        if ip != c.local_ip {
+            shell(&mut t, &format!("ip neigh del {ip} dev tun0"))?;
+        }
+    }
+    let capture = Capture::start(&mut t)?;
+    listener(&mut t, v, 8080)?;
+    t.inject(&syn(v, 40000, 8080, 1_000_000))
+        .map_err(|e| e.to_string())?;
+    let (_, bytes) = next_packet(&mut t, Duration::from_secs(2))?;
+    let synack = parse_tcp(&bytes)?;
+    check(synack.flags == TcpFlags::SYN | TcpFlags::ACK, || {
+        format!("first packet reported: {synack:?}")
+    })?;
+    let quiet = t
+        .next_event(t.now() + Duration::from_millis(300))
+        .map_err(|e| e.to_string())?;
+    check(quiet.is_none(), || format!("also reported: {quiet:?}"))?;
+    let asked = |f: &EthernetFrame<'_>| match v {
+        IpVersion::Ipv6 => is_ndp(f),
+        _ => is_arp(f),
+    };
+    let frames = capture.wait_for("the request and its answer", |fs| {
+        let parsed: Vec<_> = fs
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.outgoing,
+                    EthernetFrame::parse(&f.bytes, ChecksumMode::Verify).ok()?,
+                ))
+            })
+            .collect();
+        parsed.iter().any(|(out, f)| *out && asked(f))
+            && parsed
+                .iter()
+                .any(|(out, f)| !*out && asked(f) && f.ethernet.src == REMOTE)
+            && parsed.iter().any(|(out, f)| *out && tcp_of(f).is_some())
+    })?;
+    // The request went out before the SYN-ACK, which waited for the answer.
+    let order: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| {
+            let p = EthernetFrame::parse(&f.bytes, ChecksumMode::Verify).ok()?;
+            match (f.outgoing, asked(&p), tcp_of(&p).is_some()) {
+                (true, true, _) => Some("request"),
+                (false, true, _) => Some("answer"),
+                (true, _, true) => Some("syn-ack"),
+                _ => None,
+            }
+        })
+        .collect();
+    check(order.starts_with(&["request", "answer", "syn-ack"]), || {
+        format!("frames in order {order:?}")
+    })?;
+    let neighbours = shell(&mut t, "ip neigh show dev tun0")?;
+    check(
+        neighbours.contains("lladdr 02:00:00:00:00:02") && !neighbours.contains("PERMANENT"),
+        || format!("neighbours {neighbours}"),
+    )
+}
+
 fn main() {
     let args = Arguments::from_args();
     type Test = fn(IpVersion) -> Outcome;
-    let per_version: [(&str, Test); 4] = [
+    let per_version: [(&str, Test); 5] = [
         ("handshake_accept_write_read", handshake_accept_write_read),
+        (
+            "frames_are_ethernet_between_fixed_macs",
+            frames_are_ethernet_between_fixed_macs,
+        ),
         (
             "blocking_accept_is_reported_then_completes",
             blocking_accept,
@@ -648,6 +938,15 @@ fn main() {
             .into_iter()
             .map(|(name, test)| Trial::test(name, test)),
     );
+    for v in [IpVersion::Ipv4, IpVersion::Ipv6] {
+        trials.push(Trial::test(
+            format!(
+                "neighbour_requests_are_answered_not_reported::{}",
+                version_name(v)
+            ),
+            move || neighbour_requests_are_answered_not_reported(v),
+        ));
+    }
     let trials = support::gate(trials, support::Need::Kernel, check_available());
     libtest_mimic::run(&args, trials).exit();
 }

@@ -1,134 +1,201 @@
-//! Which packets the kernel sends on `tun0` belong to the test.
+//! Which IP datagrams the kernel sends on `tun0` belong to the test.
 //!
 //! Bringing a device up makes the kernel talk on its own: IPv6 router
 //! solicitations, MLD reports, neighbour discovery, IGMP. None of it is the
 //! script's flow, so it is dropped here instead of failing the script; every
-//! other IP packet (TCP, UDP, ICMP errors, …) is passed on.
+//! other datagram (TCP, UDP, ICMP errors, …) is passed on. ARP never gets
+//! this far (see [`super::link`]).
 
-const IPPROTO_HOPOPTS: u8 = 0;
-const IPPROTO_IGMP: u8 = 2;
-const IPPROTO_ROUTING: u8 = 43;
-const IPPROTO_ICMPV6: u8 = 58;
-const IPPROTO_DSTOPTS: u8 = 60;
+use netdrill_stack::wire::{Icmpv6Message, IpDatagram, IpProtocol, IpRepr, UpperRepr};
 
-/// ICMPv6 types of MLD (RFC 2710, RFC 3810) and neighbour discovery (RFC 4861).
+/// IGMP (RFC 3376): IPv4 multicast membership.
+const IPPROTO_IGMP: IpProtocol = IpProtocol(2);
+
+/// ICMPv6 types that never belong to a test's flow: MLD queries, reports and
+/// done (RFC 2710 §3, RFC 3810 §5), router and neighbour discovery and
+/// redirect (RFC 4861 §4.1–§4.5).
 const ICMPV6_LINK_LOCAL_CHATTER: &[u8] = &[130, 131, 132, 133, 134, 135, 136, 137, 143];
 
-/// True for a packet the script may expect; false for link-local chatter and
-/// for bytes that are not an IP packet at all.
-pub fn is_test_traffic(packet: &[u8]) -> bool {
-    match packet.first().map(|b| b >> 4) {
-        Some(4) => ipv4_is_test_traffic(packet),
-        Some(6) => ipv6_is_test_traffic(packet),
+/// True for a datagram the script may expect; false for link-local chatter.
+pub fn is_test_traffic(d: &IpDatagram<'_>) -> bool {
+    match &d.ip {
+        IpRepr::V4(ip) => {
+            ip.protocol != IPPROTO_IGMP && !ip.dst.is_multicast() && !ip.dst.is_broadcast()
+        }
+        // A multicast destination is RS, MLD or DAD.
+        IpRepr::V6(ip) => !ip.dst.is_multicast() && !is_chatter(&d.upper),
+    }
+}
+
+fn is_chatter(upper: &UpperRepr<'_>) -> bool {
+    let UpperRepr::Icmpv6(icmp) = upper else {
+        return false;
+    };
+    match icmp.message {
+        Icmpv6Message::NeighborSolicit { .. } | Icmpv6Message::NeighborAdvert { .. } => true,
+        Icmpv6Message::Other { msg_type, .. } => ICMPV6_LINK_LOCAL_CHATTER.contains(&msg_type),
         _ => false,
-    }
-}
-
-fn ipv4_is_test_traffic(packet: &[u8]) -> bool {
-    let Some(header) = packet.get(..20) else {
-        return false;
-    };
-    let dst = [header[16], header[17], header[18], header[19]];
-    let multicast = (224..=239).contains(&dst[0]);
-    let broadcast = dst == [255; 4];
-    header[9] != IPPROTO_IGMP && !multicast && !broadcast
-}
-
-fn ipv6_is_test_traffic(packet: &[u8]) -> bool {
-    let Some(header) = packet.get(..40) else {
-        return false;
-    };
-    if header[24] == 0xff {
-        return false; // multicast destination: RS, MLD, DAD
-    }
-    // Walk the extension headers that can precede ICMPv6 (RFC 8200 §4).
-    let (mut next, mut at) = (header[6], 40);
-    while matches!(next, IPPROTO_HOPOPTS | IPPROTO_ROUTING | IPPROTO_DSTOPTS) {
-        let Some(ext) = packet.get(at..at + 2) else {
-            return true;
-        };
-        next = ext[0];
-        at += 8 * (usize::from(ext[1]) + 1);
-    }
-    if next != IPPROTO_ICMPV6 {
-        return true;
-    }
-    match packet.get(at) {
-        Some(ty) => !ICMPV6_LINK_LOCAL_CHATTER.contains(ty),
-        None => true,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use netdrill_stack::wire::{
+        Checksum, ChecksumMode, Icmpv4Message, Icmpv4Repr, Icmpv6Repr, Ipv4Options, Ipv4Repr,
+        Ipv6ExtHeaders, Ipv6Repr, MacAddr, UdpRepr,
+    };
+    use std::net::{Ipv4Addr, Ipv6Addr};
 
-    fn ipv4(proto: u8, dst: [u8; 4]) -> Vec<u8> {
-        let mut p = vec![0u8; 40];
-        p[0] = 0x45;
-        p[9] = proto;
-        p[12..16].copy_from_slice(&[192, 168, 0, 1]);
-        p[16..20].copy_from_slice(&dst);
-        p
+    fn v4(dst: Ipv4Addr, protocol: IpProtocol, upper: UpperRepr<'_>) -> Vec<u8> {
+        let ip = IpRepr::V4(Ipv4Repr {
+            src: Ipv4Addr::new(192, 168, 0, 1),
+            dst,
+            dscp: 0,
+            ecn: 0,
+            ident: 0,
+            reserved_flag: false,
+            dont_frag: true,
+            more_frags: false,
+            frag_offset: 0,
+            ttl: 64,
+            protocol,
+            options: Ipv4Options::default(),
+            checksum: Checksum::Valid,
+            payload_len: 0,
+        });
+        IpDatagram { ip, upper }.to_bytes().unwrap()
     }
 
-    fn ipv6(next: u8, dst_first: u8, rest: &[u8]) -> Vec<u8> {
-        let mut p = vec![0u8; 40];
-        p[0] = 0x60;
-        p[6] = next;
-        p[24] = dst_first;
-        p.extend_from_slice(rest);
-        p
+    fn v6(dst: Ipv6Addr, ext: Ipv6ExtHeaders<'_>, message: Icmpv6Message<'_>) -> Vec<u8> {
+        let ip = IpRepr::V6(Ipv6Repr {
+            src: Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 1),
+            dst,
+            traffic_class: 0,
+            flow_label: 0,
+            hop_limit: 1,
+            ext_headers: ext,
+            next_header: IpProtocol::ICMPV6,
+            payload_len: 0,
+        });
+        let upper = UpperRepr::Icmpv6(Icmpv6Repr {
+            message,
+            checksum: Checksum::Valid,
+        });
+        IpDatagram { ip, upper }.to_bytes().unwrap()
+    }
+
+    fn other(msg_type: u8) -> Icmpv6Message<'static> {
+        Icmpv6Message::Other {
+            msg_type,
+            code: 0,
+            rest_of_header: [0; 4],
+            data: &[0; 16],
+        }
     }
 
     #[test]
     fn link_local_chatter_is_dropped_and_flows_are_kept() {
-        let hop_by_hop_then_mld = [IPPROTO_ICMPV6, 0, 5, 2, 0, 0, 1, 0, 143, 0, 0, 0];
-        let cases: &[(&str, Vec<u8>, bool)] = &[
-            ("ipv4 tcp", ipv4(6, [192, 0, 2, 1]), true),
-            ("ipv4 icmp error", ipv4(1, [192, 0, 2, 1]), true),
-            ("ipv4 udp", ipv4(17, [192, 0, 2, 1]), true),
-            ("igmp report", ipv4(IPPROTO_IGMP, [192, 0, 2, 1]), false),
-            ("ipv4 multicast", ipv4(17, [224, 0, 0, 251]), false),
-            ("ipv4 broadcast", ipv4(17, [255; 4]), false),
-            ("ipv6 tcp", ipv6(6, 0xfd, &[]), true),
+        let remote4 = Ipv4Addr::new(192, 0, 2, 1);
+        let remote6 = Ipv6Addr::new(0xfd3d, 0xfa7b, 0xd17d, 0, 0, 0, 0, 1);
+        let all_routers = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2);
+        let udp = |payload| {
+            UpperRepr::Udp(UdpRepr {
+                src_port: 1,
+                dst_port: 2,
+                checksum: Checksum::Valid,
+                payload,
+            })
+        };
+        let unreachable = UpperRepr::Icmpv4(Icmpv4Repr {
+            message: Icmpv4Message::DstUnreachable {
+                code: 3,
+                next_hop_mtu: 0,
+                quoted: &[0; 28],
+            },
+            checksum: Checksum::Valid,
+        });
+        // Hop-by-hop with a router alert (RFC 2711) and PadN, as MLD sends.
+        let hop_by_hop_bytes = [58u8, 0, 5, 2, 0, 0, 1, 0];
+        let hop_by_hop = Ipv6ExtHeaders::new(IpProtocol::HOP_BY_HOP, &hop_by_hop_bytes).unwrap();
+        let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("ipv4 udp", v4(remote4, IpProtocol::UDP, udp(b"x")), true),
+            (
+                "ipv4 icmp error",
+                v4(remote4, IpProtocol::ICMP, unreachable),
+                true,
+            ),
+            (
+                "igmp report",
+                v4(remote4, IPPROTO_IGMP, UpperRepr::Raw(&[0x16, 0, 0, 0])),
+                false,
+            ),
+            (
+                "ipv4 multicast",
+                v4(Ipv4Addr::new(224, 0, 0, 251), IpProtocol::UDP, udp(b"m")),
+                false,
+            ),
+            (
+                "ipv4 broadcast",
+                v4(Ipv4Addr::BROADCAST, IpProtocol::UDP, udp(b"b")),
+                false,
+            ),
             (
                 "router solicitation",
-                ipv6(IPPROTO_ICMPV6, 0xff, &[133, 0]),
+                v6(all_routers, Ipv6ExtHeaders::NONE, other(133)),
                 false,
             ),
             (
                 "unicast neighbour solicitation",
-                ipv6(IPPROTO_ICMPV6, 0xfd, &[135, 0]),
+                v6(
+                    remote6,
+                    Ipv6ExtHeaders::NONE,
+                    Icmpv6Message::NeighborSolicit {
+                        target: remote6,
+                        lladdr: Some(MacAddr([2, 0, 0, 0, 0, 1])),
+                    },
+                ),
                 false,
             ),
             (
-                "mld behind hop-by-hop",
-                ipv6(IPPROTO_HOPOPTS, 0xfd, &hop_by_hop_then_mld),
+                "unicast redirect",
+                v6(remote6, Ipv6ExtHeaders::NONE, other(137)),
+                false,
+            ),
+            (
+                "mld report behind hop-by-hop",
+                v6(remote6, hop_by_hop, other(143)),
                 false,
             ),
             (
                 "icmpv6 unreachable",
-                ipv6(IPPROTO_ICMPV6, 0xfd, &[1, 4]),
+                v6(
+                    remote6,
+                    Ipv6ExtHeaders::NONE,
+                    Icmpv6Message::DstUnreachable {
+                        code: 4,
+                        quoted: &[0; 48],
+                    },
+                ),
                 true,
             ),
             (
                 "icmpv6 packet too big",
-                ipv6(IPPROTO_ICMPV6, 0xfd, &[2, 0]),
+                v6(
+                    remote6,
+                    Ipv6ExtHeaders::NONE,
+                    Icmpv6Message::PacketTooBig {
+                        mtu: 1280,
+                        quoted: &[0; 48],
+                    },
+                ),
                 true,
             ),
-            (
-                "ipv6 truncated extension",
-                ipv6(IPPROTO_DSTOPTS, 0xfd, &[]),
-                true,
-            ),
-            ("empty", vec![], false),
-            ("short ipv4", vec![0x45, 0, 0], false),
-            ("short ipv6", vec![0x60; 39], false),
-            ("not ip", vec![0x10; 60], false),
         ];
-        for (name, packet, keep) in cases {
-            assert_eq!(is_test_traffic(packet), *keep, "{name}");
+        for (name, bytes, keep) in cases {
+            let d = IpDatagram::parse(&bytes, ChecksumMode::Skip)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(is_test_traffic(&d), keep, "{name}");
         }
     }
 }

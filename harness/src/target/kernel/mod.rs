@@ -1,8 +1,8 @@
 //! The Linux kernel as a target: each run gets a fresh anonymous network
-//! namespace with a TUN device `tun0`; packets are written to and read from
-//! that device, syscalls run on worker threads inside the namespace, script
-//! commands run in a shell inside it. Time is real, measured from the end of
-//! set-up.
+//! namespace with a TAP device `tun0`; packets are framed in Ethernet and
+//! written to and read from that device, syscalls run on worker threads
+//! inside the namespace, script commands run in a shell inside it. Time is
+//! real, measured from the end of set-up.
 //!
 //! Nothing outside the namespace is touched, and nothing in it outlives the
 //! process: the namespace is never named or mounted (see [`netns`]).
@@ -14,14 +14,15 @@ mod abi;
 mod command;
 mod exec;
 mod filter;
+mod link;
 mod netlink;
 mod netns;
 #[allow(unsafe_code)]
 mod sys;
-mod tun;
+mod tap;
 mod worker;
 
-pub use tun::DEVICE;
+pub use tap::DEVICE;
 
 use super::{
     Command, CommandOutcome, Event, IpVersion, NetConfig, Started, Syscall, SyscallId,
@@ -85,7 +86,7 @@ pub fn check_available() -> Result<(), String> {
     PROBE
         .get_or_init(|| {
             let ns = Namespace::new().map_err(|e| unavailable(&e).to_string())?;
-            ns.run(tun::create)
+            ns.run(tap::create)
                 .map(drop)
                 .map_err(|e| unavailable(&e).to_string())
         })
@@ -105,7 +106,7 @@ fn unavailable(e: &io::Error) -> TargetError {
             "the kernel target needs CAP_SYS_ADMIN to create a network namespace (run as root)"
         }
         io::ErrorKind::PermissionDenied if !has(CAP_NET_ADMIN) => {
-            "the kernel target needs CAP_NET_ADMIN to create a TUN device (run as root)"
+            "the kernel target needs CAP_NET_ADMIN to create a TAP device (run as root)"
         }
         io::ErrorKind::PermissionDenied => "the kernel target was refused a privilege it needs",
         io::ErrorKind::NotFound if e.to_string().contains("/dev/net/tun") => {
@@ -157,7 +158,8 @@ fn wire_addresses(config: &NetConfig) -> Result<(IpAddr, IpAddr, IpAddr), Target
     Ok((local, remote, gateway))
 }
 
-/// Inside the namespace: DAD off, `tun0` created and configured, `lo` up.
+/// Inside the namespace: DAD off, `tun0` created and configured, `lo` up,
+/// the remote side and the gateway permanent neighbours.
 fn set_up(ns: &Namespace, config: &NetConfig) -> io::Result<File> {
     let (local, remote, gateway) =
         wire_addresses(config).map_err(|e| io::Error::other(e.to_string()))?;
@@ -171,17 +173,26 @@ fn set_up(ns: &Namespace, config: &NetConfig) -> io::Result<File> {
             other => other?,
         }
     }
-    let tun = tun::create()?;
+    let tap = tap::create()?;
     let index = sys::if_index(DEVICE)?;
     let mut rtnl = netlink::Rtnl::open()?;
     rtnl.link_up(sys::if_index("lo")?, None)?;
+    rtnl.set_link_address(index, link::LOCAL.0)?;
     rtnl.link_up(index, Some(u32::from(config.mtu)))?;
     rtnl.add_address(index, local, config.prefix_len)?;
-    // A TUN device has no link layer, so the next hop changes nothing on the
-    // wire; the gateway is still used where the kernel accepts it, and a
-    // direct route where it does not (a gateway off every local prefix).
+    // Every neighbour is the remote side: the next hop changes nothing on
+    // the wire. The gateway is used where the kernel accepts it, and a
+    // direct route where it does not (the gateway is the local address, as
+    // in packetdrill's IPv4 defaults, or off every local prefix).
     if rtnl.add_route(index, remote, Some(gateway)).is_err() {
         rtnl.add_route(index, remote, None)?;
+    }
+    // No neighbour resolution before the first packet (and no ARP or NDP
+    // traffic at all unless a script reroutes): see `link` for the rest.
+    for next_hop in [remote, gateway] {
+        if next_hop != local {
+            rtnl.add_neighbour(index, next_hop, link::REMOTE.0)?;
+        }
     }
     let start = std::time::Instant::now();
     while !rtnl.is_local(local)? {
@@ -192,15 +203,18 @@ fn set_up(ns: &Namespace, config: &NetConfig) -> io::Result<File> {
         }
         std::thread::sleep(StdDuration::from_micros(50));
     }
-    Ok(tun)
+    Ok(tap)
 }
 
 /// A run against the Linux kernel.
 pub struct KernelTarget {
     ns: Arc<Namespace>,
-    tun: File,
-    /// Room for one packet read from `tun`.
+    tap: File,
+    link: link::Link,
+    /// Room for one frame read from `tap`.
     read_buf: Vec<u8>,
+    /// The frame being injected.
+    write_buf: Vec<u8>,
     clock: Clock,
     done_tx: Sender<Done>,
     done: Receiver<Done>,
@@ -220,9 +234,9 @@ pub struct KernelTarget {
 impl KernelTarget {
     /// Sets up a fresh namespace and device for `config`.
     pub fn new(config: &NetConfig) -> Result<KernelTarget, TargetError> {
-        wire_addresses(config)?;
+        let (local, _, _) = wire_addresses(config)?;
         let ns = Namespace::new().map_err(|e| unavailable(&e))?;
-        let tun = ns
+        let tap = ns
             .run(|| set_up(&ns, config))
             .map_err(|e| unavailable(&e))?;
         let clock = Clock::start();
@@ -240,8 +254,10 @@ impl KernelTarget {
         .map_err(io)?;
         Ok(KernelTarget {
             ns,
-            tun,
-            read_buf: vec![0; tun::READ_BUFFER],
+            tap,
+            link: link::Link::new(local),
+            read_buf: vec![0; tap::READ_BUFFER],
+            write_buf: Vec::with_capacity(tap::READ_BUFFER),
             clock,
             done_tx,
             done,
@@ -330,8 +346,9 @@ impl KernelTarget {
         loop {
             let clock = self.clock;
             let mut packets = Vec::new();
-            tun::drain(
-                &self.tun,
+            tap::drain(
+                &self.tap,
+                &self.link,
                 &mut self.read_buf,
                 || clock.now(),
                 |at, bytes| packets.push(Event::Packet { at, bytes }),
@@ -354,7 +371,7 @@ impl KernelTarget {
             if answer.is_some() || got_packets || got_done || waited {
                 return Ok(answer);
             }
-            let fds = [self.tun.as_fd(), self.wake.as_fd()];
+            let fds = [self.tap.as_fd(), self.wake.as_fd()];
             sys::wait_readable(&fds, timeout)
                 .map_err(|e| TargetError::Io(format!("waiting for {DEVICE}: {e}")))?;
             // Reset the eventfd before draining, so no wake-up is lost.
@@ -459,7 +476,7 @@ impl Target for KernelTarget {
     }
 
     fn inject(&mut self, packet: &[u8]) -> Result<(), TargetError> {
-        tun::inject(&self.tun, packet)
+        tap::inject(&self.tap, packet, &mut self.write_buf)
             .map_err(|e| TargetError::Io(format!("writing a packet to {DEVICE}: {e}")))
     }
 

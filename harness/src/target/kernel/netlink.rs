@@ -1,6 +1,7 @@
-//! Just enough rtnetlink to configure the run's links, addresses and routes
-//! (the equivalent of `ip link set … up mtu …`, `ip addr add …`, `ip route
-//! add … via …`), without running `ip` five times per run.
+//! Just enough rtnetlink to configure the run's links, addresses, routes and
+//! neighbours (the equivalent of `ip link set … address … up mtu …`, `ip addr
+//! add …`, `ip route add … via …`, `ip neigh replace … lladdr … nud
+//! permanent`), without running `ip` several times per run.
 //!
 //! Messages are built as bytes here and sent on a netlink socket opened in
 //! the run's namespace; every request asks for an acknowledgement and a
@@ -15,14 +16,20 @@ use std::net::IpAddr;
 const NLMSG_ERROR: u16 = 2;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_ACK: u16 = 0x4;
+const NLM_F_REPLACE: u16 = 0x100;
 const NLM_F_EXCL: u16 = 0x200;
 const NLM_F_CREATE: u16 = 0x400;
 const RTM_NEWLINK: u16 = 16;
 const RTM_NEWADDR: u16 = 20;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_GETROUTE: u16 = 26;
+const RTM_NEWNEIGH: u16 = 28;
 const IFF_UP: u32 = 0x1;
+const IFLA_ADDRESS: u16 = 1;
 const IFLA_MTU: u16 = 4;
+const NDA_DST: u16 = 1;
+const NDA_LLADDR: u16 = 2;
+const NUD_PERMANENT: u16 = 0x80;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
 const IFA_FLAGS: u16 = 8;
@@ -106,6 +113,26 @@ fn link_request(index: u32, up: bool, mtu: Option<u32>) -> Request {
         Some(m) => req.attr(IFLA_MTU, &m.to_ne_bytes()),
         None => req,
     }
+}
+
+/// `struct ifinfomsg` setting link `index`'s hardware address (flags untouched).
+fn link_address_request(index: u32, mac: [u8; 6]) -> Request {
+    let mut body = [0u8; 16];
+    body[0] = libc::AF_UNSPEC as u8;
+    body[4..8].copy_from_slice(&index.to_ne_bytes());
+    Request::new(RTM_NEWLINK, 0, &body).attr(IFLA_ADDRESS, &mac)
+}
+
+/// `struct ndmsg` making `addr` a permanent neighbour at `mac` on link
+/// `index`: never resolved, never probed, never expired.
+fn neighbour_request(index: u32, addr: IpAddr, mac: [u8; 6]) -> Request {
+    let mut body = [0u8; 12];
+    body[0] = family(addr);
+    body[4..8].copy_from_slice(&index.to_ne_bytes());
+    body[8..10].copy_from_slice(&NUD_PERMANENT.to_ne_bytes());
+    Request::new(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, &body)
+        .attr(NDA_DST, &addr_bytes(addr))
+        .attr(NDA_LLADDR, &mac)
 }
 
 /// `struct ifaddrmsg` adding `addr/prefix`; an IPv6 address skips duplicate
@@ -281,6 +308,22 @@ impl Rtnl {
         )
     }
 
+    /// Sets link `index`'s MAC address.
+    pub fn set_link_address(&mut self, index: u32, mac: [u8; 6]) -> io::Result<()> {
+        self.request(
+            &format!("set link {index} address {mac:02x?}"),
+            link_address_request(index, mac),
+        )
+    }
+
+    /// Makes `addr` a permanent neighbour at `mac` on link `index`.
+    pub fn add_neighbour(&mut self, index: u32, addr: IpAddr, mac: [u8; 6]) -> io::Result<()> {
+        self.request(
+            &format!("add permanent neighbour {addr} on link {index}"),
+            neighbour_request(index, addr, mac),
+        )
+    }
+
     pub fn add_address(&mut self, index: u32, addr: IpAddr, prefix: u8) -> io::Result<()> {
         self.request(
             &format!("add address {addr}/{prefix} on link {index}"),
@@ -361,6 +404,46 @@ mod tests {
         assert_eq!(u32_at(&msg, 28), IFF_UP);
         assert_eq!((u16_at(&msg, 32), u16_at(&msg, 34)), (8, IFLA_MTU));
         assert_eq!(u32_at(&msg, 36), 1520);
+    }
+
+    #[test]
+    fn link_address_request_sets_only_the_address() {
+        let mac = [2, 0, 0, 0, 0, 1];
+        let msg = link_address_request(4, mac).finish(3);
+        // nlmsghdr(16) + ifinfomsg(16) + IFLA_ADDRESS(4 + 6, padded to 12)
+        assert_eq!(msg.len(), 44);
+        assert_eq!(u16_at(&msg, 4), RTM_NEWLINK);
+        assert_eq!(u32_at(&msg, 20), 4);
+        assert_eq!(
+            (u32_at(&msg, 24), u32_at(&msg, 28)),
+            (0, 0),
+            "flags, change"
+        );
+        assert_eq!((u16_at(&msg, 32), u16_at(&msg, 34)), (10, IFLA_ADDRESS));
+        assert_eq!(&msg[36..42], &mac);
+    }
+
+    #[test]
+    fn neighbour_request_is_permanent_and_replaces() {
+        let mac = [2, 0, 0, 0, 0, 2];
+        let msg = neighbour_request(5, "192.0.2.1".parse().unwrap(), mac).finish(2);
+        // nlmsghdr(16) + ndmsg(12) + NDA_DST(8) + NDA_LLADDR(12)
+        assert_eq!(msg.len(), 48);
+        assert_eq!(u16_at(&msg, 4), RTM_NEWNEIGH);
+        assert_eq!(
+            u16_at(&msg, 6),
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE
+        );
+        assert_eq!(msg[16], libc::AF_INET as u8);
+        assert_eq!(u32_at(&msg, 20), 5);
+        assert_eq!(u16_at(&msg, 24), NUD_PERMANENT);
+        assert_eq!((u16_at(&msg, 28), u16_at(&msg, 30)), (8, NDA_DST));
+        assert_eq!(&msg[32..36], &[192, 0, 2, 1]);
+        assert_eq!((u16_at(&msg, 36), u16_at(&msg, 38)), (10, NDA_LLADDR));
+        assert_eq!(&msg[40..46], &mac);
+        let v6 = neighbour_request(5, "fd3d:fa7b:d17d::1".parse().unwrap(), mac).finish(2);
+        assert_eq!(v6[16], libc::AF_INET6 as u8);
+        assert_eq!(v6.len(), 16 + 12 + 20 + 12);
     }
 
     fn error_message(seq: u32, code: i32) -> Vec<u8> {
