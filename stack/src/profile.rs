@@ -30,6 +30,7 @@
 //! | `abort_rst_ack`             | RST of ABORT/close carries ACK  | `<SEQ=SND.NXT><CTL=RST>`              | RFC 9293 §3.10.5                   |
 //! | `syn_linear_timeouts`       | 4 SYNs at 1 s, then backoff (measured) | backoff from the first         | RFC 6298 §5.5                      |
 //! | `delay_ack_of_data_fin`     | FIN with data: delayed ACK (measured) | ACK at once                     | RFC 5681 §4.2                      |
+//! | `tlp`                       | tail loss probes (RACK-TLP)     | none                                  | RFC 8985 §7 (optional)             |
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
@@ -231,6 +232,8 @@ pub struct Profile {
     /// The ACK of a FIN that carries data is delayed as a delayed ACK
     /// (Linux enters ping-pong mode on the FIN); a bare FIN is ACKed at once.
     pub delay_ack_of_data_fin: bool,
+    /// Tail loss probes (RFC 8985 §7; Linux `tcp_early_retrans` 3 or 4).
+    pub tlp: bool,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
     /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
     /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
@@ -326,6 +329,7 @@ impl Profile {
             time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
             dupack_threshold: 3,                              // unverified
             abc_limit: None,                                  // unverified
+            tlp: true,                                        // unverified
             // Measured on the kernel target (corpus/tcp/handshake/syn-retransmit.pkt).
             syn_linear_timeouts: 4,
             // Measured on the kernel target (corpus/tcp/close/fin-with-data.pkt).
@@ -379,6 +383,8 @@ impl Profile {
             abc_limit: Some(1),
             // RFC 6298 §5.5: back off from the first retransmission.
             syn_linear_timeouts: 0,
+            // RFC 8985 (RACK-TLP) is optional for the base specifications.
+            tlp: false,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
             delay_ack_of_data_fin: false,
             // RFC 5681 has no cwnd validation (RFC 7661 is experimental).
@@ -453,8 +459,13 @@ impl Profile {
             "net.ipv4.tcp_reordering" => self.dupack_threshold = bounded(u32v()?, 1, 300, bad)?,
             // Mechanisms this stack does not have: only the value that turns
             // them off matches its behaviour; any other is "not modelled".
-            "net.ipv4.tcp_early_retrans"
-            | "net.ipv4.tcp_slow_start_after_idle"
+            "net.ipv4.tcp_early_retrans" => match num()? {
+                0 => self.tlp = false,
+                3 | 4 => self.tlp = true,
+                // Early retransmit without TLP (1, 2): not modelled.
+                _ => return Err(SysctlError::Unknown(name.to_string())),
+            },
+            "net.ipv4.tcp_slow_start_after_idle"
             | "net.ipv4.tcp_recovery"
             | "net.ipv4.tcp_frto"
             | "net.ipv4.tcp_dsack"
@@ -574,6 +585,7 @@ mod tests {
             "cwnd_validation",
             "syn_linear_timeouts",
             "delay_ack_of_data_fin",
+            "tlp",
         ];
         let mut got = differing_fields();
         got.sort();
@@ -596,10 +608,11 @@ mod tests {
         p.set_sysctl("net.ipv4.tcp_syn_linear_timeouts", "0")
             .unwrap();
         p.set_sysctl("net.ipv4.tcp_early_retrans", "0").unwrap();
+        assert!(!p.tlp);
         assert_eq!(
-            p.set_sysctl("net.ipv4.tcp_early_retrans", "3"),
+            p.set_sysctl("net.ipv4.tcp_early_retrans", "2"),
             Err(SysctlError::Unknown("net.ipv4.tcp_early_retrans".into())),
-            "TLP is not modelled"
+            "early retransmit without TLP is not modelled"
         );
         assert_eq!(p.syn_linear_timeouts, 0);
         assert!(!p.sack && !p.timestamps && !p.window_scaling);

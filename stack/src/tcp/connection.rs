@@ -144,6 +144,7 @@ pub struct Connection {
     pub(crate) rtt_timed: Option<(SeqNumber, Instant)>,
     pub(crate) cc: Box<dyn CongestionControl>,
     pub(crate) cwnd_use: CwndUse,
+    pub(crate) tlp: super::tlp::Tlp,
     pub(crate) challenge: RateLimiter,
     pub(crate) oow_ack: RateLimiter,
     pub(crate) ack: AckState,
@@ -212,6 +213,7 @@ impl Connection {
             rtt_timed: None,
             cc: congestion::new_reno(profile, smss),
             cwnd_use: CwndUse::default(),
+            tlp: super::tlp::Tlp::default(),
             challenge: RateLimiter::default(),
             oow_ack: RateLimiter::default(),
             ack: AckState {
@@ -483,6 +485,7 @@ impl Connection {
         self.syn_pending = false;
         self.retransmit_head = false;
         self.probe_pending = false;
+        self.tlp = super::tlp::Tlp::default();
         self.ack.now = false;
     }
 

@@ -51,6 +51,7 @@ pub mod state;
 pub mod tcb;
 mod timeouts;
 pub mod timer;
+mod tlp;
 mod user;
 
 #[cfg(test)]

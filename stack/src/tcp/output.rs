@@ -225,6 +225,11 @@ impl Connection {
     }
 
     fn next_segment(&mut self, now: Instant) -> Option<Segment> {
+        if self.tlp.pending {
+            if let Some(seg) = self.loss_probe(now) {
+                return Some(seg);
+            }
+        }
         if self.retransmit_head {
             self.retransmit_head = false;
             if let Some(seg) = self.retransmit_una(now) {
@@ -258,13 +263,33 @@ impl Connection {
         Some(self.data_segment(now, una, len, fin))
     }
 
+    /// RFC 8985 §7.3: the tail loss probe — one new segment (past cwnd, not
+    /// past the peer's window), else the last segment again.
+    fn loss_probe(&mut self, now: Instant) -> Option<Segment> {
+        self.tlp.pending = false;
+        let seg = match self.loss_probe_choice() {
+            Some((seq, len, fin)) if len > 0 || fin => self.data_segment(now, seq, len, fin),
+            Some(_) => return None,
+            None => self.send_data(now, true)?,
+        };
+        self.loss_probe_sent(now, seg.seq);
+        Some(seg)
+    }
+
     /// New data (or go-back-N retransmission after a timeout) from SND.NXT.
     fn send_new(&mut self, now: Instant) -> Option<Segment> {
+        self.send_data(now, false)
+    }
+
+    /// `probe`: a loss probe's new segment, sent regardless of cwnd, Nagle
+    /// and cork.
+    fn send_data(&mut self, now: Instant, probe: bool) -> Option<Segment> {
         let seq = self.tcb.snd_nxt;
         let mss = self.opts.eff_snd_mss(&self.profile);
         let avail = self.sndbuf.available_from(seq);
         let fin_at = self.sndbuf.fin_seq();
-        let wnd_edge = self.tcb.snd_una + self.tcb.snd_wnd.min(self.cc.cwnd());
+        let cwnd = if probe { u32::MAX } else { self.cc.cwnd() };
+        let wnd_edge = self.tcb.snd_una + self.tcb.snd_wnd.min(cwnd);
         let usable = if wnd_edge.gt(seq) { wnd_edge - seq } else { 0 };
         let len = avail.min(mss).min(usable);
         let ends_queue = len == avail;
@@ -281,7 +306,7 @@ impl Connection {
             return None;
         }
         let retransmission = seq.lt(self.tcb.snd_max);
-        if !retransmission && len < mss && !fin && !self.push_once {
+        if !retransmission && len < mss && !fin && !self.push_once && !probe {
             // TCP_CORK (or MSG_MORE): only full segments until uncorked,
             // closed, or pushed by TCP_NODELAY.
             if self.sockopts.cork || self.more {
@@ -379,6 +404,10 @@ impl Connection {
         }
         if !self.timers.is_set(TimerKind::UserTimeout) {
             self.rearm_user_timeout(now);
+        }
+        // Linux schedules the loss probe after sending new data.
+        if !retransmission {
+            self.schedule_loss_probe(now);
         }
         seg
     }

@@ -19,6 +19,7 @@ impl Connection {
         }
         while let Some(kind) = self.timers.pop_expired(now) {
             match kind {
+                TimerKind::LossProbe => self.on_loss_probe_timeout(now),
                 TimerKind::Retransmit => self.on_retransmit_timeout(now),
                 TimerKind::DelayedAck => self.ack.now = true,
                 TimerKind::Persist => self.on_persist_timeout(now),
@@ -93,6 +94,8 @@ impl Connection {
         self.retrans_since.get_or_insert(now);
         self.tcb.snd_nxt = self.tcb.snd_una;
         self.retransmit_head = false;
+        self.tlp = super::tlp::Tlp::default();
+        self.timers.clear(TimerKind::LossProbe);
         // Karn (RFC 9293 §3.8.1 MUST-18).
         self.rtt_timed = None;
     }

@@ -6,6 +6,8 @@ use crate::time::Instant;
 /// The kinds of timer a connection runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TimerKind {
+    /// Tail loss probe (RFC 8985 §7): fires before the RTO would.
+    LossProbe,
     /// Retransmission of the oldest unacknowledged segment, including the
     /// SYN and SYN-ACK (RFC 6298; RFC 9293 §3.10.8).
     Retransmit,
@@ -23,7 +25,8 @@ pub enum TimerKind {
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 6] = [
+    pub const ALL: [TimerKind; 7] = [
+        TimerKind::LossProbe,
         TimerKind::Retransmit,
         TimerKind::DelayedAck,
         TimerKind::Persist,
@@ -39,7 +42,7 @@ impl TimerKind {
 /// The timer table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Timers {
-    at: [Option<Instant>; 6],
+    at: [Option<Instant>; 7],
 }
 
 impl Timers {
@@ -57,7 +60,7 @@ impl Timers {
         self.at[kind.index()] = None;
     }
     pub fn clear_all(&mut self) {
-        self.at = [None; 6];
+        self.at = [None; 7];
     }
     pub fn get(&self, kind: TimerKind) -> Option<Instant> {
         self.at[kind.index()]

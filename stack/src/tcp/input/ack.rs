@@ -182,6 +182,7 @@ impl Connection {
             let at = now + self.rtt.rto();
             self.timers.set(TimerKind::Retransmit, at);
         }
+        self.loss_probe_on_ack(now);
         self.rearm_user_timeout(now);
     }
 

@@ -170,3 +170,87 @@ fn retransmissions_keep_the_psh_of_each_write() {
     expect(&recv!(c, ms(0)), ACK, S, D);
     expect(&recv!(c, ms(0)), ACK | PSH, S + 1000, D);
 }
+
+/// Linux profile, SACK negotiated (as TLP requires), handshake RTT 100 ms.
+fn linux_sack_100ms() -> Connection {
+    let syn = pkt(SYN, IRS, 0).opts(vec![TcpOpt::Mss(1000), TcpOpt::SackPermitted]);
+    let mut p = bare(Profile::linux());
+    p.sack = true;
+    let mut c = Connection::accept_syn(ms(0), open(), &syn, &p, &nodelay());
+    let _ = recv!(c, ms(0));
+    send!(c, ms(100), pkt(ACK, D, S));
+    c
+}
+
+#[test]
+fn tail_loss_probe_resends_the_last_segment_before_the_rto() {
+    // RFC 8985 §7 (Linux tcp_early_retrans = 3). One segment in flight:
+    // PTO = 2 SRTT + 200 ms = 400 ms, capped by the RTO (300 ms).
+    let mut c = linux_sack_100ms();
+    c.send(ms(200), &[1; 1000]).unwrap();
+    let _ = recv!(c, ms(200));
+    assert_eq!(c.timer(TimerKind::LossProbe), Some(ms(500)));
+    recv_nothing!(c, ms(499));
+    let p = recv!(c, ms(500));
+    expect(&p, ACK | PSH, S, D);
+    // The probe resent the oldest segment: the RTO counts from it (Linux),
+    // and it is not backed off.
+    assert_eq!(c.timer(TimerKind::Retransmit), Some(ms(800)));
+    assert_eq!(c.timer(TimerKind::LossProbe), None);
+    expect(&recv!(c, ms(800)), ACK | PSH, S, D);
+    assert_eq!(
+        c.tcp_info(ms(800)).get("ca_state"),
+        Some(4),
+        "the RTO is a real loss"
+    );
+}
+
+#[test]
+fn tail_loss_probe_with_several_segments_probes_the_last() {
+    let mut c = linux_sack_100ms();
+    c.send(ms(200), &[1; 3000]).unwrap();
+    while c.poll_transmit(ms(200)).is_some() {}
+    // 2 SRTT + 2 ms.
+    assert_eq!(c.timer(TimerKind::LossProbe), Some(ms(402)));
+    let p = recv!(c, ms(402));
+    assert_eq!((p.seq.0, p.payload.len()), (S + 2000, 1000));
+    assert_eq!(
+        c.timer(TimerKind::Retransmit),
+        Some(ms(500)),
+        "head's RTO unchanged"
+    );
+    // One probe per episode: none until SND.UNA passes the probe.
+    send!(c, ms(450), pkt(ACK, D, S + 1000));
+    assert_eq!(c.timer(TimerKind::LossProbe), None);
+    send!(c, ms(460), pkt(ACK, D, S + 3000));
+    assert_eq!(c.timer(TimerKind::Retransmit), None);
+    c.send(ms(470), &[2; 100]).unwrap();
+    let _ = recv!(c, ms(470));
+    assert!(c.timer(TimerKind::LossProbe).is_some(), "a new episode");
+}
+
+#[test]
+fn tail_loss_probe_prefers_new_data_past_cwnd() {
+    // RFC 8985 §7.3: a previously unsent segment, if the receive window allows.
+    let mut c = linux_sack_100ms();
+    c.send(ms(200), &[1; 12_000]).unwrap();
+    let n = std::iter::from_fn(|| c.poll_transmit(ms(200))).count();
+    assert_eq!(n, 10, "initial window");
+    let t = c.timer(TimerKind::LossProbe).unwrap();
+    let p = recv!(c, t);
+    assert_eq!(p.seq.0, S + 10_000, "new data, beyond cwnd");
+    recv_nothing!(c, t);
+}
+
+#[test]
+fn no_tail_loss_probe_without_sack_or_in_the_rfc_profile() {
+    let mut c = established_with(&bare(Profile::linux()), &nodelay());
+    c.send(ms(0), b"x").unwrap();
+    let _ = recv!(c, ms(0));
+    assert_eq!(c.timer(TimerKind::LossProbe), None, "no SACK");
+    let syn = pkt(SYN, IRS, 0).opts(vec![TcpOpt::Mss(1000), TcpOpt::SackPermitted]);
+    let mut c = established_from(&Profile::rfc(), &nodelay(), syn);
+    c.send(ms(0), b"x").unwrap();
+    let _ = recv!(c, ms(0));
+    assert_eq!(c.timer(TimerKind::LossProbe), None, "rfc profile");
+}
