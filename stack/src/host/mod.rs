@@ -193,6 +193,15 @@ impl Stack {
         &mut self.cfg.profile
     }
 
+    /// Replaces the profile (a sysctl changed) for new and live
+    /// connections alike: Linux reads most sysctls at use time.
+    pub fn set_profile(&mut self, p: Profile) {
+        self.cfg.profile = p;
+        for (_, e) in self.conns.iter_mut() {
+            e.conn.set_profile(&p);
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.cfg
     }

@@ -65,6 +65,13 @@ impl<T> Slab<T> {
             .filter_map(|(k, e)| e.as_ref().map(|v| (k as u32, v)))
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut T)> + '_ {
+        self.entries
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(k, e)| e.as_mut().map(|v| (k as u32, v)))
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len() - self.free.len()
     }

@@ -456,6 +456,18 @@ impl Connection {
     pub fn set_syn_retries(&mut self, n: u32) {
         self.sockopts.syn_retries = Some(n);
     }
+    /// A sysctl changed (Linux reads most at use time): take the new
+    /// profile. What was fixed when the connection opened stays — the
+    /// options and MSS negotiated, the window scale, the initial windows.
+    pub fn set_profile(&mut self, p: &Profile) {
+        self.profile = *p;
+        self.rtt.set_limits(p);
+        self.cc.set_profile(p);
+        if !p.tlp {
+            self.tlp = super::tlp::Tlp::default();
+            self.timers.clear(TimerKind::LossProbe);
+        }
+    }
     /// TCP_CONGESTION's answer.
     pub fn congestion_name(&self) -> &'static str {
         self.cc.name()

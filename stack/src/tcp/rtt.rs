@@ -88,6 +88,18 @@ impl RttEstimator {
         self.backoff = self.backoff.saturating_add(1);
     }
 
+    /// Takes the profile's RTO bounds and formula (a sysctl changed); the
+    /// estimate itself stays.
+    pub fn set_limits(&mut self, profile: &Profile) {
+        self.rto_min = profile.rto_min;
+        self.rto_max = profile.rto_max;
+        self.granularity = profile.clock_granularity;
+        self.formula = profile.rto_formula;
+        if self.srtt.is_some() {
+            self.base_rto = self.compute_rto();
+        }
+    }
+
     /// Clears the backoff without a new sample (e.g. when an ACK for new data
     /// arrives on a connection without RTT samples; Linux does this too).
     pub fn reset_backoff(&mut self) {

@@ -106,7 +106,7 @@ fn run_words(
         }
         _ if prog.starts_with("/tmp/sysctl_restore_") => {
             match t.saved_profile.take() {
-                Some(p) => *t.stack.profile_mut() = p,
+                Some(p) => t.stack.set_profile(p),
                 None => notes.push(format!("`{text}`: nothing to restore")),
             }
             Ok(())
@@ -152,8 +152,12 @@ fn set(
     notes: &mut Vec<String>,
 ) -> Result<(), String> {
     let (value, number) = (value.trim(), decimal(value.trim()));
-    match t.stack.profile_mut().set_sysctl(name, &number) {
-        Ok(()) => Ok(()),
+    let mut profile = *t.stack.profile_mut();
+    match profile.set_sysctl(name, &number) {
+        Ok(()) => {
+            t.stack.set_profile(profile);
+            Ok(())
+        }
         Err(SysctlError::Unknown(_)) => match ctx {
             Context::File(path) => {
                 notes.push(format!(

@@ -63,6 +63,8 @@ pub trait CongestionControl: core::fmt::Debug {
     fn on_timeout(&mut self, flight: u32, snd_max: u64);
     /// The sender MSS changed (e.g. after the handshake).
     fn set_smss(&mut self, smss: u32);
+    /// A sysctl changed: take the profile's tunables (not cwnd or ssthresh).
+    fn set_profile(&mut self, profile: &Profile);
 }
 
 /// RFC 5681 §3.1: IW for a sender MSS, as the profile chooses.

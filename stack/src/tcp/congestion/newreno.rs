@@ -168,6 +168,11 @@ impl CongestionControl for NewReno {
     fn set_smss(&mut self, smss: u32) {
         self.smss = smss.max(1);
     }
+    fn set_profile(&mut self, profile: &Profile) {
+        self.dupack_threshold = profile.dupack_threshold.max(1);
+        self.abc_limit = profile.abc_limit;
+        self.validation = profile.cwnd_validation;
+    }
 }
 
 #[cfg(test)]

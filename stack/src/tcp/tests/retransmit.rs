@@ -254,3 +254,17 @@ fn no_tail_loss_probe_without_sack_or_in_the_rfc_profile() {
     let _ = recv!(c, ms(0));
     assert_eq!(c.timer(TimerKind::LossProbe), None, "rfc profile");
 }
+
+#[test]
+fn a_sysctl_change_reaches_a_live_connection() {
+    // net.ipv4.tcp_early_retrans=0 after accept(): no probe, the RTO backs off.
+    let mut c = linux_sack_100ms();
+    let mut p = *c.profile();
+    p.set_sysctl("net.ipv4.tcp_early_retrans", "0").unwrap();
+    c.set_profile(&p);
+    c.send(ms(200), &[1; 100]).unwrap();
+    let _ = recv!(c, ms(200));
+    assert_eq!(c.timer(TimerKind::LossProbe), None);
+    let _ = recv!(c, ms(500));
+    assert_eq!(c.timer(TimerKind::Retransmit), Some(ms(1100)), "doubled");
+}
