@@ -17,18 +17,25 @@
 //! - **Time.** [`Connection::poll_at`] is the next wake-up; at or after it,
 //!   call [`Connection::on_timer`] (then `poll_transmit`). `poll_transmit`
 //!   also runs due timers, so calling it alone at `poll_at` is enough.
-//! - **User calls.** [`Connection::send`], [`Connection::recv`],
-//!   [`Connection::peek`], [`Connection::close`], [`Connection::shutdown`],
-//!   [`Connection::abort`]; errors are Linux errnos; `EAGAIN` means "would
-//!   block" (the host turns it into a pending call).
+//! - **User calls.** [`Connection::send`] (and [`Connection::send_with`]
+//!   for MSG_MORE), [`Connection::recv`], [`Connection::peek`],
+//!   [`Connection::close`], [`Connection::shutdown`], [`Connection::abort`];
+//!   errors are Linux errnos; `EAGAIN` means "would block" (the host turns
+//!   it into a pending call).
 //! - **Readiness.** `readable`, `writable`, `rcv_shutdown`, `snd_shutdown`,
 //!   `has_error`, `urgent_pending` feed `socket::readiness`.
 //! - **Options and info.** `set_nodelay`, `set_cork`, `set_keepalive`,
 //!   `set_keepidle`, `set_keepintvl`, `set_keepcnt`, `set_user_timeout`,
 //!   `set_maxseg`, `set_recv_buffer`, `set_send_buffer`, `set_quickack`,
 //!   `set_syn_retries`; [`Connection::tcp_info`].
-//! - **Delete** the connection when [`Connection::state`] is CLOSED and the
-//!   user no longer holds it.
+//! - **Sysctls.** [`Connection::set_profile`] after a profile change.
+//! - **Delete** the connection when [`Connection::is_finished`] (CLOSED with
+//!   no RST left to send) and the user no longer holds it.
+//! - **Invariants** for tests and fuzzing: [`Connection::check_invariants`].
+//!
+//! Linux-only mechanisms (tail loss probes, SYN linear timeouts, ...) are
+//! switched by the [`Profile`](crate::profile::Profile); the `rfc` profile
+//! follows the RFCs' own rules.
 
 pub mod challenge;
 pub mod closed;
