@@ -33,6 +33,9 @@ pub struct IpAttrs {
     pub tos: Option<u8>,
     pub ttl: Option<u8>,
     pub flow_label: Option<u32>,
+    /// `(port N)`: netdrill's extension naming the remote (script-side)
+    /// port of the packet (harness/SCRIPT-EXTENSIONS.md).
+    pub port: Option<u16>,
 }
 
 /// Reads the IP attribute groups of a packet line.
@@ -51,6 +54,14 @@ pub fn ip_attrs(p: &Packet) -> Result<IpAttrs, ArgError> {
                 IpAttrKind::Tos(i) => a.tos = Some(small(i, 0xff)? as u8),
                 IpAttrKind::Ttl(i) => a.ttl = Some(small(i, 0xff)? as u8),
                 IpAttrKind::FlowLabel(i) => a.flow_label = Some(small(i, 0xf_ffff)? as u32),
+                IpAttrKind::Other { name, value } if name.name == "port" => {
+                    let Some(v) = value else {
+                        return Err(ArgError::script("`port` needs a port number", name.span));
+                    };
+                    a.port = Some(u16::try_from(v.value).ok().filter(|&p| p != 0).ok_or_else(
+                        || ArgError::script(format!("port {} is not 1 to 65535", v.text), v.span),
+                    )?);
+                }
                 IpAttrKind::Other { name, .. } => {
                     return Err(ArgError::unsupported(
                         format!("IP attribute {}", name.name),
@@ -106,12 +117,12 @@ impl Inbound<'_> {
                 return Err(ArgError::unsupported(what, o.span));
             }
             PacketBody::Tcp(t) => {
-                let flow = map.flow_for_inbound(Proto::Tcp);
+                let flow = map.flow_for_inbound_line(Proto::Tcp, attrs.port);
                 let repr = self.tcp(t, map, flow, &mut payload_buf, &mut options_buf)?;
                 (Upper::Tcp(repr), flow, IpProtocol::TCP)
             }
             PacketBody::Udp(u) => {
-                let flow = map.flow_for_inbound(Proto::Udp);
+                let flow = map.flow_for_inbound_line(Proto::Udp, attrs.port);
                 let len = usize::try_from(u.len.value)
                     .map_err(|_| ArgError::script("negative UDP length", u.len.span))?;
                 payload_buf.resize(len, 0);
@@ -123,9 +134,17 @@ impl Inbound<'_> {
                 )
             }
             PacketBody::Icmp(i) => {
-                let flow = match map.current() {
-                    super::mapping::Current::Flow(f) => f,
-                    _ => map.flow_for_inbound(Proto::Tcp),
+                let flow = match (attrs.port, map.current()) {
+                    // An error about a named connection quotes its packets.
+                    (Some(port), _) => {
+                        let proto = match &i.quoted {
+                            Some(Quoted::Udp(_)) => Proto::Udp,
+                            _ => Proto::Tcp,
+                        };
+                        map.flow_for_named_port(proto, port)
+                    }
+                    (None, super::mapping::Current::Flow(f)) => f,
+                    (None, _) => map.flow_for_inbound(Proto::Tcp),
                 };
                 let quote = self.quote(i, map, flow)?;
                 payload_buf = quote;

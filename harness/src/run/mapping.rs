@@ -20,7 +20,11 @@
 //! - TS `val` of inbound packets is used as written; the stack's TS values
 //!   are shifted by the offset learned from the first TS option it sends;
 //! - each new passive connection gets a fresh remote port; an active one
-//!   takes the ports of the SYN the stack sends.
+//!   takes the ports of the SYN the stack sends;
+//! - netdrill's one extension (harness/SCRIPT-EXTENSIONS.md): a line with
+//!   `(port N)` belongs to the connection whose remote port is N (made on
+//!   first use, on the port of the socket under test), with its own ISNs and
+//!   TS offset; it does not change which connection port-less lines address.
 
 use std::collections::BTreeMap;
 
@@ -62,6 +66,9 @@ pub struct Flow {
     /// The live sequence number of the last TCP segment the stack sent (what
     /// an inbound ICMP error quotes when its line does not say).
     pub last_out_seq: Option<u32>,
+    /// A `(port N)` line named this connection: it is part of the script's
+    /// conversation even while it has no socket (never passed over).
+    pub named: bool,
 }
 
 /// What inbound packets go to: what the script touched last.
@@ -213,13 +220,23 @@ impl Mapping {
         };
     }
 
-    /// `accept()` on `listener_fd` returned `live_fd`: it is the oldest
-    /// passive flow of that listener's port that has no socket yet.
-    pub fn accepted(&mut self, listener_fd: i32, live_fd: i32) {
+    /// `accept()` on `listener_fd` returned `live_fd`, for the peer at
+    /// `peer_port` when the call reported it: the passive flow from that
+    /// port (the accept queue is in order of handshake completion, which
+    /// the script does not say), else the oldest passive flow of that
+    /// listener's port that has no socket yet.
+    pub fn accepted(&mut self, listener_fd: i32, live_fd: i32, peer_port: Option<u16>) {
         let port = self.listeners.get(&listener_fd).copied();
-        let flow = self.flows.iter_mut().enumerate().find(|(_, f)| {
-            !f.active && f.live_fd.is_none() && port.is_none_or(|p| f.local_port == p)
+        let waiting =
+            |f: &Flow| !f.active && f.live_fd.is_none() && port.is_none_or(|p| f.local_port == p);
+        let by_peer = peer_port.and_then(|peer| {
+            self.flows
+                .iter()
+                .position(|f| waiting(f) && f.proto == Proto::Tcp && f.remote_port == peer)
         });
+        let flow = by_peer
+            .or_else(|| self.flows.iter().position(waiting))
+            .map(|i| (i, &mut self.flows[i]));
         if let Some((i, f)) = flow {
             f.live_fd = Some(live_fd);
             self.current = Current::Flow(FlowId(i));
@@ -255,19 +272,83 @@ impl Mapping {
             ts_offset: None,
             live_fd: None,
             last_out_seq: None,
+            named: false,
         });
         let id = FlowId(self.flows.len() - 1);
         self.current = Current::Flow(id);
         id
     }
 
-    fn fresh_remote_port(&mut self) -> u16 {
-        let port = self.next_remote_port;
-        self.next_remote_port = self
-            .next_remote_port
-            .checked_add(1)
-            .unwrap_or(FIRST_REMOTE_PORT);
+    /// The next remote port no flow of `proto` uses yet (a port a `(port N)`
+    /// line took is skipped).
+    fn fresh_remote_port(&mut self, proto: Proto) -> u16 {
+        let mut port = self.next_remote_port;
+        for _ in 0..=usize::from(u16::MAX - FIRST_REMOTE_PORT) {
+            port = self.next_remote_port;
+            self.next_remote_port = self
+                .next_remote_port
+                .checked_add(1)
+                .unwrap_or(FIRST_REMOTE_PORT);
+            if !self
+                .flows
+                .iter()
+                .any(|f| f.proto == proto && f.remote_port == port)
+            {
+                break;
+            }
+        }
         port
+    }
+
+    /// The stack's port that new inbound traffic goes to: that of the
+    /// socket or connection under test.
+    fn local_port_under_test(&self) -> u16 {
+        match self.current {
+            Current::Flow(id) => self.flows[id.0].local_port,
+            Current::Socket { port, .. } => port.unwrap_or(self.default_local_port),
+            Current::None => self.default_local_port,
+        }
+    }
+
+    /// The flow an inbound line goes to: with `(port N)`, the connection
+    /// whose remote port is N; otherwise the connection under test.
+    pub fn flow_for_inbound_line(&mut self, proto: Proto, port: Option<u16>) -> FlowId {
+        match port {
+            Some(p) => self.flow_for_named_port(proto, p),
+            None => self.flow_for_inbound(proto),
+        }
+    }
+
+    /// The connection a `(port N)` line names: the flow of `proto` from
+    /// remote port N to the port under test, made on first use (a new
+    /// passive connection, or for UDP the socket under test's datagrams).
+    /// Which connection port-less lines address does not change.
+    pub fn flow_for_named_port(&mut self, proto: Proto, remote_port: u16) -> FlowId {
+        let local = self.local_port_under_test();
+        let found = self
+            .flows
+            .iter()
+            .position(|f| f.proto == proto && f.remote_port == remote_port && f.local_port == local)
+            // A connection the stack opened to that port (active open).
+            .or_else(|| {
+                self.flows
+                    .iter()
+                    .position(|f| f.proto == proto && f.remote_port == remote_port)
+            });
+        if let Some(i) = found {
+            self.flows[i].named = true;
+            return FlowId(i);
+        }
+        let current = self.current;
+        let udp_socket = match current {
+            Current::Socket { live_fd, .. } if proto == Proto::Udp => Some(live_fd),
+            _ => None,
+        };
+        let id = self.new_flow(proto, local, remote_port, false);
+        self.flows[id.0].named = true;
+        self.flows[id.0].live_fd = udp_socket;
+        self.current = current;
+        id
     }
 
     /// The flow an inbound packet the script writes belongs to.
@@ -279,12 +360,12 @@ impl Mapping {
             Current::Flow(id) if self.flows[id.0].proto == proto => id,
             Current::Flow(id) => {
                 let port = self.flows[id.0].local_port;
-                let remote = self.fresh_remote_port();
+                let remote = self.fresh_remote_port(proto);
                 self.new_flow(proto, port, remote, false)
             }
             Current::Socket { live_fd, port, .. } => {
                 let port = port.unwrap_or(self.default_local_port);
-                let remote = self.fresh_remote_port();
+                let remote = self.fresh_remote_port(proto);
                 let id = self.new_flow(proto, port, remote, false);
                 self.flows[id.0].live_fd = match proto {
                     // A UDP socket is the flow's socket; a TCP listener is not.
@@ -295,7 +376,7 @@ impl Mapping {
             }
             Current::None => {
                 let port = self.default_local_port;
-                let remote = self.fresh_remote_port();
+                let remote = self.fresh_remote_port(proto);
                 self.new_flow(proto, port, remote, false)
             }
         }
@@ -467,7 +548,7 @@ mod tests {
             a,
             "final ACK of the handshake"
         );
-        m.accepted(3, 4);
+        m.accepted(3, 4, None);
         assert_eq!(m.flow(a).live_fd, Some(4));
         assert_eq!(m.current(), Current::Flow(a));
         assert_eq!(m.socket_under_test(), Some(4));
@@ -486,7 +567,7 @@ mod tests {
         m.socket_listening(3, Proto::Tcp);
         let a = m.flow_for_inbound(Proto::Tcp);
         m.flow_for_inbound(Proto::Tcp);
-        m.accepted(3, 4);
+        m.accepted(3, 4, None);
         m.close_fd(3); // not bound in fds: nothing happens, the listener stays
         m.socket_created(3, Proto::Tcp);
         m.socket_listening(3, Proto::Tcp);
@@ -626,10 +707,80 @@ mod tests {
     }
 
     #[test]
+    fn named_ports_are_connections_of_their_own_and_leave_the_one_under_test() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_bound(3, 8080);
+        m.socket_listening(3, Proto::Tcp);
+        // Two handshakes on one listener, from two named remote ports.
+        let a = m.flow_for_inbound_line(Proto::Tcp, Some(40_001));
+        let b = m.flow_for_inbound_line(Proto::Tcp, Some(40_002));
+        assert_ne!(a, b);
+        assert_eq!(
+            (m.flow(a).local_port, m.flow(a).remote_port),
+            (8080, 40_001)
+        );
+        assert_eq!(
+            (m.flow(b).local_port, m.flow(b).remote_port),
+            (8080, 40_002)
+        );
+        assert!(m.flow(a).named && m.flow(b).named && !m.flow(a).active);
+        assert_eq!(m.flow_for_inbound_line(Proto::Tcp, Some(40_001)), a);
+        // The listener is still what port-less lines address: a port-less
+        // SYN starts a third connection, on a port no named one took.
+        assert!(matches!(
+            m.current(),
+            Current::Socket {
+                listening: true,
+                ..
+            }
+        ));
+        m.next_remote_port = 40_001;
+        let c = m.flow_for_inbound_line(Proto::Tcp, None);
+        assert_eq!(m.flow(c).remote_port, 40_003);
+        assert!(!m.flow(c).named);
+        assert_eq!(m.current(), Current::Flow(c));
+        // Each has its own ISNs.
+        m.learn_outbound(a, true, 1000, Some(0), None);
+        m.learn_outbound(b, true, 9000, Some(0), None);
+        m.learn_remote_isn(a, 0);
+        m.learn_remote_isn(b, 500);
+        assert_eq!(m.local_seq_to_live(a, 1, false), 1001);
+        assert_eq!(m.local_seq_to_live(b, 1, false), 9001);
+        assert_eq!(m.remote_seq_to_live(b, 1, false), 501);
+        // The stack's packets find their connection by live ports.
+        assert_eq!(m.flow_for_outbound(Proto::Tcp, 8080, 40_002), b);
+        // accept() names its peer: the second connection completed first.
+        m.accepted(3, 4, Some(40_002));
+        assert_eq!(m.flow(b).live_fd, Some(4));
+        // Without a peer, the oldest connection without a socket.
+        m.accepted(3, 5, None);
+        assert_eq!(m.flow(a).live_fd, Some(5));
+        // Once a connection is under test, a named line goes to the named
+        // connection on the same local port, not to the one under test.
+        assert_eq!(m.current(), Current::Flow(a));
+        assert_eq!(m.flow_for_inbound_line(Proto::Tcp, Some(40_002)), b);
+        assert_eq!(m.current(), Current::Flow(a));
+    }
+
+    #[test]
+    fn a_named_udp_port_is_the_socket_under_tests_datagrams() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Udp);
+        m.socket_bound(3, 5353);
+        let id = m.flow_for_inbound_line(Proto::Udp, Some(7000));
+        assert_eq!(
+            (m.flow(id).local_port, m.flow(id).remote_port),
+            (5353, 7000)
+        );
+        assert_eq!(m.flow(id).live_fd, Some(3));
+    }
+
+    #[test]
     fn remote_ports_wrap_instead_of_overflowing() {
         let mut m = mapping();
         m.next_remote_port = u16::MAX;
-        assert_eq!(m.fresh_remote_port(), u16::MAX);
-        assert_eq!(m.fresh_remote_port(), FIRST_REMOTE_PORT);
+        assert_eq!(m.fresh_remote_port(Proto::Tcp), u16::MAX);
+        assert_eq!(m.fresh_remote_port(Proto::Tcp), FIRST_REMOTE_PORT);
     }
 }

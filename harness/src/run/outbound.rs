@@ -139,6 +139,7 @@ impl Outbound<'_> {
         let flow = flow_of(d, map, Some(p));
         let mut diffs = Vec::new();
         self.check_ip(p, d, &mut diffs)?;
+        check_port(p, d, &mut diffs)?;
         match (&p.body, &d.upper) {
             (PacketBody::Tcp(want), UpperRepr::Tcp(got)) => {
                 if let Some(f) = flow {
@@ -396,6 +397,30 @@ impl Outbound<'_> {
         let slack = self.tolerance_usecs.div_ceil(tick) + 1;
         u64::from(got.wrapping_sub(script).min(script.wrapping_sub(got))) <= slack
     }
+}
+
+/// `(port N)` (netdrill's extension): the packet must go to the harness's
+/// port N, the connection the line names.
+fn check_port(p: &Packet, d: &IpDatagram<'_>, diffs: &mut Vec<FieldDiff>) -> Result<(), ArgError> {
+    let Some(want) = ip_attrs(p)?.port else {
+        return Ok(());
+    };
+    let got = match &d.upper {
+        UpperRepr::Tcp(t) => t.dst_port,
+        UpperRepr::Udp(u) => u.dst_port,
+        _ if matches!(p.body, PacketBody::Icmp(_)) => {
+            return Err(ArgError::unsupported(
+                "(port N) on an outbound ICMP packet",
+                p.span,
+            ));
+        }
+        // A packet of another protocol: the protocol diff says so.
+        _ => return Ok(()),
+    };
+    if got != want {
+        diffs.push(diff("port", want, got));
+    }
+    Ok(())
 }
 
 fn ecn_name(bits: u8) -> &'static str {

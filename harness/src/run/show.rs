@@ -30,6 +30,10 @@ fn ip_prefix(ip: &IpRepr<'_>) -> String {
 pub fn outbound(d: &IpDatagram<'_>, map: &Mapping, flow: Option<FlowId>) -> String {
     let mut out = String::from("> ");
     out.push_str(&ip_prefix(&d.ip));
+    // A connection the script names by port is shown with its port.
+    if let Some(f) = flow.map(|f| map.flow(f)).filter(|f| f.named) {
+        let _ = write!(out, "(port {}) ", f.remote_port);
+    }
     match &d.upper {
         UpperRepr::Tcp(t) => tcp_into(&mut out, t, map, flow),
         UpperRepr::Udp(u) => {

@@ -1,6 +1,7 @@
 //! Syscall lines: converted, started, awaited when they block, checked.
 
 use super::*;
+use crate::target::SyscallOutput;
 
 impl Engine<'_> {
     /// A syscall line. Its end time (`...T`) counts, as in packetdrill, from
@@ -196,7 +197,13 @@ impl Engine<'_> {
                     proto: Proto::Tcp,
                 });
                 self.sockets.insert(live, info);
-                self.map.accepted(listener, live);
+                let peer = match &r.out {
+                    SyscallOutput::Addr {
+                        addr: Some(peer), ..
+                    } => Some(peer.port()),
+                    _ => None,
+                };
+                self.map.accepted(listener, live, peer);
             }
             Effect::Close { script_fd } => {
                 let live_fd = self.map.live_fd(script_fd);

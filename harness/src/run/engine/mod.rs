@@ -369,9 +369,10 @@ impl Engine<'_> {
         &mut self,
         deadline: Instant,
         line: u32,
+        port: Option<u16>,
     ) -> Result<Option<(Instant, Vec<u8>)>, Stop> {
         while let Some((at, bytes)) = self.next_packet(deadline, line)? {
-            if !self.of_another_connection(&bytes) {
+            if !self.of_another_connection(&bytes, port) {
                 return Ok(Some((at, bytes)));
             }
             let shown = match outbound::parse(&bytes) {
@@ -392,8 +393,9 @@ impl Engine<'_> {
     /// Whether a packet belongs to an older connection whose socket the
     /// script has closed (an orphan finishing its close) while the socket
     /// under test is another one. A packet of a connection never seen is a
-    /// new one, and one of an open socket is always compared.
-    fn of_another_connection(&self, bytes: &[u8]) -> bool {
+    /// new one, and one of an open socket, of a connection a `(port N)` line
+    /// named, or to the port the line expects (`port`) is always compared.
+    fn of_another_connection(&self, bytes: &[u8], port: Option<u16>) -> bool {
         let Ok(Some(d)) = outbound::parse(bytes) else {
             return false;
         };
@@ -407,7 +409,9 @@ impl Engine<'_> {
         };
         let current =
             matches!(self.map.current(), super::mapping::Current::Flow(cur) if cur == flow);
-        !current && self.map.flow(flow).live_fd.is_none() && self.map.flow(flow).local_isn.is_some()
+        let f = self.map.flow(flow);
+        let named = f.named || port == Some(f.remote_port);
+        !current && !named && f.live_fd.is_none() && f.local_isn.is_some()
     }
 
     /// The next packet the stack sends, waiting no later than `deadline`.
@@ -439,7 +443,8 @@ impl Engine<'_> {
         } else {
             w.deadline()
         };
-        let Some((at, first)) = self.next_packet_of_socket_under_test(deadline, line)? else {
+        let port = super::inbound::ip_attrs(p).map_err(stop)?.port;
+        let Some((at, first)) = self.next_packet_of_socket_under_test(deadline, line, port)? else {
             let mut f = fail(
                 line,
                 FailureKind::MissingPacket,

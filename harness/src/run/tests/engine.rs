@@ -704,3 +704,120 @@ fn a_packet_of_a_closed_connection_is_passed_over_for_the_socket_under_test() {
     );
     assert!(matches!(play(&src, &mut f).verdict, Verdict::Fail(_)));
 }
+
+/// Two handshakes on one listener from named remote ports: each has its own
+/// ISN, inbound packets go out from their port, and an outbound line naming
+/// one port does not accept a packet to the other.
+const TWO_PORTS: &str = "
+0   socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0  bind(3, ..., ...) = 0
++0  listen(3, 2) = 0
++0  < (port 40001) S 0:0(0) win 32792 <mss 1000>
++0  > (port 40001) S. 0:0(0) ack 1 <mss 1460>
++0  < (port 40002) S 100:100(0) win 32792 <mss 1000>
++0  > (port 40002) S. 0:0(0) ack 101 <mss 1460>
++.1 < (port 40002) . 1:1(0) ack 1 win 257
++0  < (port 40001) . 1:1(0) ack 1 win 257
++0  accept(3, ..., ...) = 4
++0  accept(3, ..., ...) = 5
++0  < (port 40002) P. 1:11(10) ack 1 win 257
++0  > (port 40002) . 1:1(0) ack 11
+";
+
+fn two_ports_fake(ack_port: u16) -> Fake {
+    let mut f = Fake::new();
+    f.replies.extend([ok(3), ok(0), ok(0)]);
+    let synack = |port: u16, isn: u32, ack: u32| {
+        let mut s = Seg::new("S.", isn, ack);
+        s.dport = port;
+        s.options = vec![TcpOption::Mss(1460)];
+        vec![(Duration::from_micros(50), s.bytes())]
+    };
+    f.on_inject.push_back(synack(40_001, ISN, 1));
+    f.on_inject.push_back(synack(40_002, 7_000, 101));
+    f.on_inject.push_back(vec![]);
+    f.on_inject.push_back(vec![]);
+    let mut ack = Seg::new(".", 7_001, 111);
+    ack.dport = ack_port;
+    f.on_inject
+        .push_back(vec![(Duration::from_micros(30), ack.bytes())]);
+    f.replies.extend([ok(4), ok(5)]);
+    f
+}
+
+#[test]
+fn named_ports_are_connections_of_their_own() {
+    let mut f = two_ports_fake(40_002);
+    let r = play(TWO_PORTS, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let ports: Vec<(u16, u32, u32)> = f
+        .injected
+        .iter()
+        .map(|(_, b)| {
+            let (_, _, t) = tcp_of(b);
+            (t.src_port, t.seq, t.ack)
+        })
+        .collect();
+    assert_eq!(
+        ports,
+        vec![
+            (40_001, 0, 0),
+            (40_002, 100, 0),
+            // `1:1(0) ack 1` of each port counts from that port's ISNs.
+            (40_002, 101, 7_001),
+            (40_001, 1, ISN.wrapping_add(1)),
+            (40_002, 101, 7_001),
+        ]
+    );
+    // The ACK goes to the other connection: a mismatch naming the port.
+    let mut f = two_ports_fake(40_001);
+    let r = play(TWO_PORTS, &mut f);
+    let Verdict::Fail(fl) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert_eq!(fl.line, 14);
+    assert!(
+        fl.fields.iter().any(
+            |d| (d.field.as_str(), d.expected.as_str(), d.actual.as_str())
+                == ("port", "40002", "40001")
+        ),
+        "{:?}",
+        fl.fields
+    );
+    assert!(
+        fl.actual
+            .as_deref()
+            .is_some_and(|a| a.contains("(port 40001)")),
+        "{:?}",
+        fl.actual
+    );
+}
+
+#[test]
+fn other_ip_attributes_stay_unsupported_and_bad_ports_are_errors() {
+    let base = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n";
+    let table = [
+        ("+0 < (sport 40001) S 0:0(0) win 1000", "unsupported"),
+        ("+0 < (port 0) S 0:0(0) win 1000", "error"),
+        ("+0 < (port 70000) S 0:0(0) win 1000", "error"),
+        ("+0 < (port) S 0:0(0) win 1000", "error"),
+    ];
+    for (line, want) in table {
+        let mut f = Fake::new();
+        f.replies.extend([ok(3), ok(0)]);
+        let r = play(&format!("{base}{line}\n"), &mut f);
+        let got = match &r.verdict {
+            Verdict::Unsupported(u) => {
+                assert!(u.feature.contains("sport"), "{u:?}");
+                "unsupported"
+            }
+            Verdict::Error(e) => {
+                assert!(e.message.contains("port"), "{e:?}");
+                "error"
+            }
+            other => panic!("{line}: {other}"),
+        };
+        assert_eq!(got, want, "{line}");
+        assert!(f.injected.is_empty(), "{line}: nothing sent");
+    }
+}
