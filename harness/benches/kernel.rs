@@ -5,10 +5,16 @@
 //!   reader and first worker — ready to use (teardown not included);
 //! - `kernel/syn_to_synack`: from injecting a SYN to a listener until the
 //!   kernel's SYN-ACK comes out of `next_event`, per address family;
-//! - `kernel/syscall`: a non-blocking syscall's round trip through a worker.
+//! - `kernel/syscall`: a non-blocking syscall's round trip through a worker;
+//! - `kernel/blocking_call`: how long starting a call that blocks (accept on
+//!   an empty queue) takes to be reported blocked;
+//! - `kernel/wake_lateness`: how late `next_event` returns after a deadline
+//!   2 ms ahead with nothing happening (what a script's `+.002` costs beyond
+//!   its 2 ms): the harness's own lateness, which scripts' tolerances absorb.
 //!
 //! Besides criterion's estimates, the distribution of every sample taken is
-//! printed (median, p99) for the reply latency and the set-up time.
+//! printed (median, p99, max): the tail is what makes a script late on a
+//! loaded machine, so the printed distributions are the figures to compare.
 
 #[path = "../tests/kernel_support/mod.rs"]
 mod kernel_support;
@@ -16,7 +22,7 @@ mod kernel_support;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kernel_support::*;
 use netdrill::target::kernel::{KernelTarget, check_available};
-use netdrill::target::{IpVersion, Syscall, Target};
+use netdrill::target::{Event, IpVersion, Started, Syscall, Target};
 use netdrill_stack::linux;
 use netdrill_stack::time::Duration;
 use netdrill_stack::wire::{TcpFlags, TcpOption};
@@ -125,9 +131,88 @@ fn syscall(c: &mut Criterion) {
         name: linux::SO_REUSEADDR as i32,
         len: 4,
     };
+    let mut samples = Vec::new();
     c.bench_function("kernel/syscall/getsockopt", |b| {
-        b.iter(|| call(&mut t, get.clone()).expect("getsockopt"))
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                call(&mut t, get.clone()).expect("getsockopt");
+                let took = start.elapsed();
+                samples.push(took);
+                total += took;
+            }
+            total
+        })
     });
+    report("kernel/syscall/getsockopt", &mut samples);
+}
+
+/// Starts an accept on an empty queue until it is reported blocked, then
+/// completes it with a handshake (untimed) so the worker is free again.
+fn blocking_call(c: &mut Criterion) {
+    let v = IpVersion::Ipv4;
+    let mut t = KernelTarget::new(&config(v)).expect("kernel run");
+    let lfd = listener(&mut t, v, 8080).expect("listener");
+    let mut samples = Vec::new();
+    let mut port = 1024u16;
+    let mut g = c.benchmark_group("kernel/blocking_call");
+    g.sample_size(30);
+    g.bench_function("accept", |b| {
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let started = t
+                    .syscall(Syscall::Accept { fd: lfd, flags: 0 })
+                    .expect("accept");
+                let took = start.elapsed();
+                assert!(matches!(started, Started::Blocked(_)), "{started:?}");
+                samples.push(took);
+                total += took;
+                port = port.checked_add(1).unwrap_or(1024);
+                handshake(&mut t, v, port, 8080).expect("handshake");
+                let deadline = t.now() + Duration::from_secs(1);
+                match t.next_event(deadline).expect("completion") {
+                    Some(Event::SyscallDone { result, .. }) => {
+                        let (fd, _) = accepted_fd(&result).expect("accepted");
+                        call(&mut t, Syscall::Close { fd }).expect("close");
+                    }
+                    other => panic!("expected the accept to return, got {other:?}"),
+                }
+            }
+            total
+        })
+    });
+    g.finish();
+    report("kernel/blocking_call/accept", &mut samples);
+}
+
+/// How late `next_event` hands control back after an idle 2 ms wait.
+fn wake_lateness(c: &mut Criterion) {
+    let mut t = KernelTarget::new(&config(IpVersion::Ipv4)).expect("kernel run");
+    let mut samples = Vec::new();
+    let mut g = c.benchmark_group("kernel/wake_lateness");
+    g.sample_size(20);
+    g.bench_function("idle_2ms", |b| {
+        b.iter_custom(|iters| {
+            let mut total = StdDuration::ZERO;
+            for _ in 0..iters {
+                let deadline = t.now() + Duration::from_millis(2);
+                assert_eq!(t.next_event(deadline).expect("wait"), None);
+                let late = t.now().saturating_since(deadline).as_micros();
+                let late = StdDuration::from_micros(late);
+                samples.push(late);
+                total += late;
+            }
+            total
+        })
+    });
+    g.finish();
+    report(
+        "kernel/wake_lateness/idle_2ms (beyond the deadline)",
+        &mut samples,
+    );
 }
 
 fn benches(c: &mut Criterion) {
@@ -138,6 +223,8 @@ fn benches(c: &mut Criterion) {
     setup(c);
     reply_latency(c);
     syscall(c);
+    blocking_call(c);
+    wake_lateness(c);
 }
 
 criterion_group!(kernel, benches);

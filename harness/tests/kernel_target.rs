@@ -608,6 +608,32 @@ fn link_local_chatter_is_not_reported() -> Outcome {
     })
 }
 
+/// A command's shell holds none of the run's sockets: file descriptors are
+/// per process, so an inherited copy would keep a socket open after the
+/// script closes it (no FIN until the command, or a process it left
+/// running, exits) — for every run in the process, not only its own.
+fn commands_do_not_inherit_sockets() -> Outcome {
+    let v = IpVersion::Ipv4;
+    let mut t = target(v)?;
+    let lfd = listener(&mut t, v, 8080)?;
+    let synack = handshake(&mut t, v, 40000, 8080)?;
+    let (fd, _) = accepted_fd(&call(&mut t, Syscall::Accept { fd: lfd, flags: 0 })?)?;
+    let held = shell(
+        &mut t,
+        &format!("for fd in {lfd} {fd}; do test -e /proc/$$/fd/$fd && echo held $fd; done; true"),
+    )?;
+    check(held.is_empty(), || format!("the shell has {held}"))?;
+    // A process left running holds no copy either: close sends the FIN now.
+    shell(&mut t, "sleep 5 > /dev/null 2>&1 &")?;
+    ok(&mut t, Syscall::Close { fd }, 0)?;
+    let (_, bytes) = next_packet(&mut t, Duration::from_millis(500))?;
+    let fin = parse_tcp(&bytes)?;
+    check(
+        fin.flags.contains(TcpFlags::FIN) && fin.seq == synack.seq.wrapping_add(1),
+        || format!("after close: {fin:?}"),
+    )
+}
+
 /// A capture of every frame on `tun0`, taken inside the run's namespace by
 /// an AF_PACKET socket (a python3 helper started as a background command,
 /// killed when the run ends): what really crossed the link, Ethernet
@@ -911,7 +937,11 @@ fn main() {
         }
     }
     type Single = (&'static str, fn() -> Outcome);
-    let single: [Single; 8] = [
+    let single: [Single; 9] = [
+        (
+            "commands_do_not_inherit_sockets::ipv4",
+            commands_do_not_inherit_sockets,
+        ),
         (
             "commands_run_inside_the_namespace",
             commands_run_inside_the_namespace,

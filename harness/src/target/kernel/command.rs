@@ -3,8 +3,9 @@
 //! As in packetdrill: from the script's folder, with `PACKETDRILL_PID` set to
 //! the harness's pid (and `$PPID` in the shell is that same pid), so that a
 //! later command can name files an earlier one wrote. The shell gets SIGKILL
-//! if the harness dies; anything a command leaves running in the namespace is
-//! killed when the run ends.
+//! if the harness dies, and no fd of the harness but stdin/stdout/stderr
+//! (not the sockets of this run or of another run in the process); anything
+//! a command leaves running in the namespace is killed when the run ends.
 
 use super::netns::Namespace;
 use super::sys;
@@ -28,7 +29,7 @@ pub fn run(ns: &Namespace, command: &Command) -> io::Result<CommandOutcome> {
         if !command.dir.as_os_str().is_empty() {
             sh.current_dir(&command.dir);
         }
-        sys::kill_on_parent_death(&mut sh);
+        sys::isolate_child(&mut sh);
         sh.output().map_err(|e| {
             io::Error::new(
                 e.kind(),

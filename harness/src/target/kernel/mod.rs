@@ -17,11 +17,13 @@ mod filter;
 mod link;
 mod netlink;
 mod netns;
+mod realtime;
 #[allow(unsafe_code)]
 mod sys;
 mod tap;
 mod worker;
 
+pub use realtime::OPT_OUT as REALTIME_OPT_OUT;
 pub use tap::DEVICE;
 
 use super::{
@@ -41,8 +43,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration as StdDuration;
 use worker::Worker;
 
-/// How often a starting syscall is checked for having blocked.
-const BLOCK_CHECK_STEP: StdDuration = StdDuration::from_micros(100);
+/// How long after starting a syscall it is first checked for having
+/// blocked; the wait doubles after each check, up to the longest step. A
+/// call that blocks is asleep within microseconds, so it is seen at once,
+/// and a call that runs longer costs a few cheap checks.
+const BLOCK_CHECK_FIRST: StdDuration = StdDuration::from_micros(5);
+const BLOCK_CHECK_LONGEST: StdDuration = StdDuration::from_millis(1);
+/// Workers started with the run: a blocked call and the next one.
+const INITIAL_WORKERS: usize = 2;
 /// A call still running (not sleeping) after this long is reported blocked.
 const BLOCK_CHECK_LIMIT: StdDuration = StdDuration::from_secs(1);
 /// How long set-up waits for the local address to become usable.
@@ -229,10 +237,17 @@ pub struct KernelTarget {
     owned: BTreeSet<i32>,
     next_id: u64,
     ran_commands: bool,
+    /// The calling thread's scheduling class, while the run has it raised.
+    raised: Option<realtime::Raised>,
 }
 
 impl KernelTarget {
     /// Sets up a fresh namespace and device for `config`.
+    ///
+    /// The calling thread drives the run (its waits decide how punctual the
+    /// run is): it is put in the real-time class while the target lives, if
+    /// the process may and the thread is in the normal class, and given its
+    /// class back on drop; see [`REALTIME_OPT_OUT`].
     pub fn new(config: &NetConfig) -> Result<KernelTarget, TargetError> {
         let (local, _, _) = wire_addresses(config)?;
         let ns = Namespace::new().map_err(|e| unavailable(&e))?;
@@ -244,14 +259,19 @@ impl KernelTarget {
         let io = |e: io::Error| TargetError::Io(format!("starting the kernel target: {e}"));
         let wake = Arc::new(File::from(sys::eventfd().map_err(io)?));
         install_wakeup_handler()?;
-        let first = Worker::spawn(
-            0,
-            Arc::clone(&ns),
-            clock,
-            done_tx.clone(),
-            Arc::clone(&wake),
-        )
-        .map_err(io)?;
+        let workers = (0..INITIAL_WORKERS)
+            .map(|i| {
+                Worker::spawn(
+                    i,
+                    Arc::clone(&ns),
+                    clock,
+                    done_tx.clone(),
+                    Arc::clone(&wake),
+                )
+            })
+            .collect::<io::Result<Vec<_>>>()
+            .map_err(io)?;
+        let raised = realtime::raise_current_thread();
         Ok(KernelTarget {
             ns,
             tap,
@@ -262,13 +282,19 @@ impl KernelTarget {
             done_tx,
             done,
             wake,
-            workers: vec![first],
+            workers,
             pending: VecDeque::new(),
             failure: None,
             owned: BTreeSet::new(),
             next_id: 0,
             ran_commands: false,
+            raised,
         })
+    }
+
+    /// Whether the run's thread is in the real-time class (see [`new`](Self::new)).
+    pub fn is_realtime(&self) -> bool {
+        self.raised.is_some()
     }
 
     /// The inode of the run's namespace, as `/proc/PID/task/TID/ns/net`
@@ -428,8 +454,9 @@ impl KernelTarget {
     /// Waits until call `id` on worker `w` returns or sleeps in the kernel.
     fn wait_started(&mut self, w: usize, id: SyscallId) -> Result<Started, TargetError> {
         let started = std::time::Instant::now();
+        let mut step = BLOCK_CHECK_FIRST;
         loop {
-            if let Some(done) = self.pump(BLOCK_CHECK_STEP, Some(id))? {
+            if let Some(done) = self.pump(step, Some(id))? {
                 if let Some(worker) = self.workers.get_mut(done.worker) {
                     worker.blocked_on = None;
                 }
@@ -441,6 +468,7 @@ impl KernelTarget {
                 self.workers[w].blocked_on = Some(id);
                 return Ok(Started::Blocked(id));
             }
+            step = (step * 2).min(BLOCK_CHECK_LONGEST);
         }
     }
 
@@ -555,6 +583,9 @@ impl Drop for KernelTarget {
         }
         if self.ran_commands {
             command::kill_leftovers(&self.ns);
+        }
+        if let Some(raised) = self.raised.take() {
+            raised.restore();
         }
     }
 }

@@ -129,10 +129,16 @@ pub fn signal_thread(thread: libc::pthread_t, sig: i32) -> io::Result<()> {
 }
 
 /// Makes a child spawned from `command` get SIGKILL when the thread that
-/// spawned it dies (so a killed harness leaves no shell behind).
-pub fn kill_on_parent_death(command: &mut std::process::Command) {
-    // SAFETY: the closure runs between fork and exec and calls only prctl,
-    // which is async-signal-safe.
+/// spawned it dies (so a killed harness leaves no shell behind), and keeps
+/// every fd of the harness above stderr out of it. File descriptors are
+/// per process: without this, a script command of one run would hold
+/// copies of the sockets of every other run going on in the process, and a
+/// `close()` there would send no FIN or RST until the command exited.
+pub fn isolate_child(command: &mut std::process::Command) {
+    // SAFETY: the closure runs between fork and exec and makes only the
+    // prctl and close_range system calls, which are async-signal-safe.
+    // CLOSE_RANGE_CLOEXEC marks the fds instead of closing them, so the
+    // pipe std uses to report a failed exec still works until exec.
     unsafe {
         command.pre_exec(|| {
             check_io(libc::prctl(
@@ -141,7 +147,19 @@ pub fn kill_on_parent_death(command: &mut std::process::Command) {
                 0,
                 0,
                 0,
-            ))
+            ))?;
+            let r = libc::syscall(
+                libc::SYS_close_range,
+                3 as libc::c_uint,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC,
+            );
+            // (Needs Linux 5.11. No message is built: allocating between
+            // fork and exec is not allowed.)
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
         });
     }
 }
@@ -153,6 +171,29 @@ pub fn kill_process(pid: i32) {
         // gives ESRCH, which is fine.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
+}
+
+/// The scheduling policy (`SCHED_*`, with `SCHED_RESET_ON_FORK` if set) and
+/// the static priority of thread `tid` of this process (0: the caller).
+pub fn sched_get(tid: i32) -> io::Result<(i32, i32)> {
+    // SAFETY: no pointers.
+    let policy = unsafe { libc::sched_getscheduler(tid) };
+    if policy < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a live sched_param the call fills in.
+    check_io(unsafe { libc::sched_getparam(tid, &mut param) })?;
+    Ok((policy, param.sched_priority))
+}
+
+/// Sets thread `tid`'s scheduling policy and static priority (0: the caller).
+pub fn sched_set(tid: i32, policy: i32, priority: i32) -> io::Result<()> {
+    let param = libc::sched_param {
+        sched_priority: priority,
+    };
+    // SAFETY: `param` is a live sched_param the call only reads.
+    check_io(unsafe { libc::sched_setscheduler(tid, policy, &param) })
 }
 
 // ---- devices ---------------------------------------------------------------

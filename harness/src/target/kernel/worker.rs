@@ -3,21 +3,24 @@
 //!
 //! The caller hands a call to an idle worker and then learns whether it
 //! returned or blocked: it blocked when the worker is inside that call and the
-//! kernel reports the thread as sleeping (state `S` in
-//! `/proc/self/task/TID/stat`). A blocked worker stays busy until its
-//! completion arrives as a [`Done`]; meanwhile further calls go to other
-//! workers, spawned on demand.
+//! kernel reports the thread as sleeping (state `S` in its
+//! `/proc/thread-self/stat`, kept open and re-read). A blocked worker stays
+//! busy until its completion arrives as a [`Done`]; meanwhile further calls
+//! go to other workers, spawned on demand. Workers run in the real-time
+//! class when permitted (see [`super::realtime`]).
 
 use super::exec;
 use super::netns::Namespace;
+use super::realtime;
 use super::sys;
 use super::{Clock, Done};
 use crate::target::{Syscall, SyscallId};
 use std::fs::File;
 use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 
@@ -29,7 +32,6 @@ struct Job {
 /// What the caller may read about a worker while it works.
 #[derive(Default)]
 struct Shared {
-    tid: AtomicI32,
     /// The id + 1 of the call in progress; 0 when idle.
     current: AtomicU64,
 }
@@ -37,6 +39,8 @@ struct Shared {
 pub struct Worker {
     jobs: Option<Sender<Job>>,
     shared: Arc<Shared>,
+    /// The thread's `/proc/thread-self/stat`, opened by the thread itself.
+    stat: File,
     handle: Option<JoinHandle<()>>,
     /// The blocked call this worker is still executing.
     pub blocked_on: Option<SyscallId>,
@@ -54,14 +58,17 @@ impl Worker {
     ) -> io::Result<Worker> {
         let shared = Arc::new(Shared::default());
         let (jobs, inbox) = mpsc::channel::<Job>();
-        let (ready_tx, ready) = mpsc::channel::<io::Result<()>>();
+        let (ready_tx, ready) = mpsc::channel::<io::Result<File>>();
         let mine = Arc::clone(&shared);
         let handle = thread::Builder::new()
             .name(format!("netdrill-sys{index}"))
             .spawn(move || {
-                let entered = ns.enter();
+                let entered = ns
+                    .enter()
+                    .and_then(|()| File::open("/proc/thread-self/stat"));
                 let ok = entered.is_ok();
-                mine.tid.store(sys::gettid(), Ordering::SeqCst);
+                // Lives as long as the thread: nothing to give back.
+                let _ = realtime::raise_current_thread();
                 let _ = ready_tx.send(entered);
                 if !ok {
                     return;
@@ -84,12 +91,13 @@ impl Worker {
                     let _ = (&*wake).write(&1u64.to_ne_bytes());
                 }
             })?;
-        ready
+        let stat = ready
             .recv()
             .map_err(|_| io::Error::other("a syscall worker died while starting"))??;
         Ok(Worker {
             jobs: Some(jobs),
             shared,
+            stat,
             handle: Some(handle),
             blocked_on: None,
         })
@@ -108,7 +116,7 @@ impl Worker {
         if !running(&self.shared) {
             return false;
         }
-        let sleeping = thread_state(self.shared.tid.load(Ordering::SeqCst)) == Some('S');
+        let sleeping = thread_state(&self.stat) == Some('S');
         // Still the same call after the state was read: the sleep was in it.
         sleeping && running(&self.shared)
     }
@@ -140,10 +148,12 @@ impl Worker {
     }
 }
 
-/// The scheduler state letter of thread `tid` of this process.
-fn thread_state(tid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    parse_state(&stat)
+/// The scheduler state letter in a thread's open `stat` file (each read
+/// from the start makes the kernel write it afresh).
+fn thread_state(stat: &File) -> Option<char> {
+    let mut buf = [0u8; 512];
+    let n = stat.read_at(&mut buf, 0).ok()?;
+    parse_state(std::str::from_utf8(&buf[..n]).ok()?)
 }
 
 /// The state field of a `stat` line: the first letter after the `)` that
@@ -167,6 +177,27 @@ mod tests {
 
     #[test]
     fn this_thread_is_running_while_it_reads_its_own_state() {
-        assert_eq!(thread_state(sys::gettid()), Some('R'));
+        let stat = File::open("/proc/thread-self/stat").unwrap();
+        assert_eq!(thread_state(&stat), Some('R'));
+        assert_eq!(thread_state(&stat), Some('R'), "read again from the start");
+    }
+
+    #[test]
+    fn a_sleeping_thread_reads_as_sleeping() {
+        let (tx, rx) = mpsc::channel();
+        let (go_tx, go) = mpsc::channel::<()>();
+        let t = thread::spawn(move || {
+            tx.send(File::open("/proc/thread-self/stat").unwrap())
+                .unwrap();
+            let _ = go.recv(); // sleeps on a futex
+        });
+        let stat = rx.recv().unwrap();
+        let start = std::time::Instant::now();
+        while thread_state(&stat) != Some('S') {
+            assert!(start.elapsed().as_secs() < 5, "never seen asleep");
+            thread::yield_now();
+        }
+        go_tx.send(()).unwrap();
+        t.join().unwrap();
     }
 }
