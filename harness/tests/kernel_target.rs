@@ -93,7 +93,15 @@ fn handshake_accept_write_read(v: IpVersion) -> Outcome {
         },
     );
     t.inject(&hello).map_err(|e| e.to_string())?;
-    let r = ok(&mut t, Syscall::Read { fd, len: 100 }, 5)?;
+    let r = ok(
+        &mut t,
+        Syscall::Read {
+            fd,
+            len: 100,
+            buf_null: false,
+        },
+        5,
+    )?;
     check(r.out == SyscallOutput::Data(b"hello".to_vec()), || {
         format!("{r:?}")
     })?;
@@ -342,6 +350,7 @@ fn udp_sendto_recvfrom(v: IpVersion) -> Outcome {
             fd,
             len: 100,
             flags: 0,
+            buf_null: false,
         },
         4,
     )?;
@@ -551,7 +560,11 @@ fn foreign_fds_are_not_touched() -> Outcome {
 fn bad_requests_are_errors() -> Outcome {
     let mut t = target(IpVersion::Ipv4)?;
     let fd = udp_socket(&mut t, IpVersion::Ipv4, 5353)?;
-    match t.syscall(Syscall::Read { fd, len: 1 << 40 }) {
+    match t.syscall(Syscall::Read {
+        fd,
+        len: 1 << 40,
+        buf_null: false,
+    }) {
         Err(TargetError::Unsupported(why)) => check(why.contains("read buffer"), || why.clone())?,
         other => return Err(format!("huge read gave {other:?}").into()),
     }

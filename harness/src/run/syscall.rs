@@ -240,10 +240,10 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
         }
         "read" => {
             arity(s, 3..=3)?;
-            no_null_buffer(s, &a[1])?;
             Syscall::Read {
                 fd: env.fd(&a[0])?,
                 len: ev.len(&a[2])?,
+                buf_null: is_null(&a[1]),
             }
         }
         "write" => {
@@ -299,20 +299,20 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
         }
         "recv" => {
             arity(s, 4..=4)?;
-            no_null_buffer(s, &a[1])?;
             Syscall::Recv {
                 fd: env.fd(&a[0])?,
                 len: ev.len(&a[2])?,
                 flags: ev.i32(&a[3])?,
+                buf_null: is_null(&a[1]),
             }
         }
         "recvfrom" => {
             arity(s, 6..=6)?;
-            no_null_buffer(s, &a[1])?;
             Syscall::RecvFrom {
                 fd: env.fd(&a[0])?,
                 len: ev.len(&a[2])?,
                 flags: ev.i32(&a[3])?,
+                buf_null: is_null(&a[1]),
             }
         }
         "sendmsg" => {
@@ -518,16 +518,6 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
         expect,
         effect,
     })
-}
-
-fn no_null_buffer(s: &ast::Syscall, buf: &Expr) -> Result<(), ArgError> {
-    if is_null(buf) {
-        return Err(ArgError::unsupported(
-            format!("NULL buffer for {}", s.name.name),
-            buf.span,
-        ));
-    }
-    Ok(())
 }
 
 fn expect(

@@ -135,6 +135,18 @@ fn unmodelled_flags(call: &Syscall) -> Option<&'static str> {
     .map(|(_, name)| name)
 }
 
+/// A read into a NULL buffer: the stack's calls have no NULL destination
+/// (Linux answers `EFAULT` once it has data to copy, blocks or says `EAGAIN`
+/// before), so the call cannot be answered faithfully.
+fn unmodelled_buffer(call: &Syscall) -> Option<&'static str> {
+    match call {
+        Syscall::Read { buf_null: true, .. }
+        | Syscall::Recv { buf_null: true, .. }
+        | Syscall::RecvFrom { buf_null: true, .. } => Some("a NULL buffer to read into"),
+        _ => None,
+    }
+}
+
 /// A segment that asks for a feature the stack does not implement: a SYN
 /// with a TCP Fast Open option or with data (RFC 7413), which Linux with
 /// `tcp_fastopen` set accepts and the reference stack would only drop.
@@ -200,7 +212,7 @@ impl Target for ReferenceTarget {
     }
 
     fn syscall(&mut self, call: Syscall) -> Result<Started, TargetError> {
-        if let Some(what) = unmodelled_flags(&call) {
+        if let Some(what) = unmodelled_flags(&call).or_else(|| unmodelled_buffer(&call)) {
             return Err(TargetError::Unsupported(format!(
                 "{what} (not modelled by the reference stack)"
             )));

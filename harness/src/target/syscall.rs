@@ -85,6 +85,9 @@ pub enum Syscall {
     Read {
         fd: i32,
         len: usize,
+        /// The buffer is a NULL pointer (the kernel answers `EFAULT` when it
+        /// has something to copy).
+        buf_null: bool,
     },
     Readv {
         fd: i32,
@@ -121,11 +124,15 @@ pub enum Syscall {
         fd: i32,
         len: usize,
         flags: i32,
+        /// The buffer is a NULL pointer.
+        buf_null: bool,
     },
     RecvFrom {
         fd: i32,
         len: usize,
         flags: i32,
+        /// The buffer is a NULL pointer.
+        buf_null: bool,
     },
     RecvMsg {
         fd: i32,

@@ -2,7 +2,7 @@ use super::fake::*;
 use crate::run::config::RunConfig;
 use crate::run::mapping::FIRST_REMOTE_PORT;
 use crate::run::verdict::*;
-use crate::target::{CommandOutcome, IpVersion, SyscallOutput, SyscallResult};
+use crate::target::{CommandOutcome, IpVersion, Syscall, SyscallOutput, SyscallResult};
 use netdrill_stack::linux::TcpInfo;
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::wire::TcpOption;
@@ -820,4 +820,34 @@ fn other_ip_attributes_stay_unsupported_and_bad_ports_are_errors() {
         assert_eq!(got, want, "{line}");
         assert!(f.injected.is_empty(), "{line}: nothing sent");
     }
+}
+
+#[test]
+fn null_read_buffers_reach_the_target_as_null() {
+    let mut f = Fake::new();
+    f.replies.extend([
+        Reply::Now(SyscallResult::err(14)),
+        Reply::Now(SyscallResult::err(14)),
+        Reply::Now(SyscallResult::err(14)),
+        ok(5),
+    ]);
+    let r = play(
+        "0 read(3, NULL, 1000) = -1 EFAULT (Bad address)\n\
+         +0 recv(3, NULL, 1000, 0) = -1 EFAULT (Bad address)\n\
+         +0 recvfrom(3, NULL, 1000, 0, ..., ...) = -1 EFAULT (Bad address)\n\
+         +0 read(3, ..., 1000) = 5\n",
+        &mut f,
+    );
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let nulls: Vec<bool> = f
+        .calls
+        .iter()
+        .map(|c| match c {
+            Syscall::Read { buf_null, .. }
+            | Syscall::Recv { buf_null, .. }
+            | Syscall::RecvFrom { buf_null, .. } => *buf_null,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(nulls, [true, true, true, false]);
 }

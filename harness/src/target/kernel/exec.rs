@@ -48,6 +48,16 @@ fn user(buf: &mut Option<Vec<u8>>, len: usize) -> UserBuf<'_> {
     }
 }
 
+/// Room for a read, or a NULL pointer of the same length when the script
+/// passed NULL.
+fn out_buf(buf: &mut [u8], null: bool) -> UserBuf<'_> {
+    if null {
+        UserBuf::null(buf.len())
+    } else {
+        UserBuf::new(buf)
+    }
+}
+
 /// One iovec's buffer (`None`: NULL) and its length.
 type IoBuf = (Option<Vec<u8>>, usize);
 
@@ -123,9 +133,9 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
                 Err(errno) => SyscallResult::err(errno),
             }
         }
-        Syscall::Read { fd, len } => {
+        Syscall::Read { fd, len, buf_null } => {
             let mut buf = room(*len, "read buffer")?;
-            let r = sys::read(*fd, UserBuf::new(&mut buf));
+            let r = sys::read(*fd, out_buf(&mut buf, *buf_null));
             result(r, |n| SyscallOutput::Data(data_of(&buf, n)))
         }
         Syscall::Readv { fd, iov } => {
@@ -162,15 +172,25 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
             plain(sys::sendto(*fd, user(&mut b, *len), *flags, a.as_deref()))
         }
         Syscall::SendMsg { fd, msg, flags } => send_msg(*fd, msg, *flags)?,
-        Syscall::Recv { fd, len, flags } => {
+        Syscall::Recv {
+            fd,
+            len,
+            flags,
+            buf_null,
+        } => {
             let mut buf = room(*len, "recv buffer")?;
-            let r = sys::recvfrom(*fd, UserBuf::new(&mut buf), *flags, None).map(|(n, _)| n);
+            let r = sys::recvfrom(*fd, out_buf(&mut buf, *buf_null), *flags, None).map(|(n, _)| n);
             result(r, |n| SyscallOutput::Data(data_of(&buf, n)))
         }
-        Syscall::RecvFrom { fd, len, flags } => {
+        Syscall::RecvFrom {
+            fd,
+            len,
+            flags,
+            buf_null,
+        } => {
             let mut buf = room(*len, "recvfrom buffer")?;
             let mut addr = [0u8; abi::SOCKADDR_STORAGE_LEN];
-            match sys::recvfrom(*fd, UserBuf::new(&mut buf), *flags, Some(&mut addr)) {
+            match sys::recvfrom(*fd, out_buf(&mut buf, *buf_null), *flags, Some(&mut addr)) {
                 Ok((n, alen)) => SyscallResult::with(
                     n,
                     SyscallOutput::Addr {

@@ -58,7 +58,7 @@ pub fn call(c: Syscall) -> s::Call {
         Syscall::Listen { fd, backlog } => s::Call::Listen { fd, backlog },
         Syscall::Accept { fd, flags } => s::Call::Accept { fd, flags },
         Syscall::Connect { fd, addr } => s::Call::Connect { fd, addr },
-        Syscall::Read { fd, len } => s::Call::Read { fd, len },
+        Syscall::Read { fd, len, .. } => s::Call::Read { fd, len },
         Syscall::Readv { fd, iov: v } => s::Call::Readv { fd, iov: iov(v) },
         Syscall::Write { fd, buf: b, len } => s::Call::Write {
             fd,
@@ -95,8 +95,8 @@ pub fn call(c: Syscall) -> s::Call {
             msg: msg(m),
             flags,
         },
-        Syscall::Recv { fd, len, flags } => s::Call::Recv { fd, len, flags },
-        Syscall::RecvFrom { fd, len, flags } => s::Call::RecvFrom { fd, len, flags },
+        Syscall::Recv { fd, len, flags, .. } => s::Call::Recv { fd, len, flags },
+        Syscall::RecvFrom { fd, len, flags, .. } => s::Call::RecvFrom { fd, len, flags },
         Syscall::RecvMsg { fd, msg: m, flags } => s::Call::RecvMsg {
             fd,
             msg: msg(m),

@@ -245,3 +245,44 @@ fn features_the_stack_lacks_are_unsupported_not_failed() {
     };
     assert!(matches!(t.syscall(bogus), Ok(Started::Done(r)) if r.errno == Some(ENOPROTOOPT)));
 }
+
+#[test]
+fn a_null_read_buffer_is_unsupported_not_answered() {
+    let mut t = target();
+    for call in [
+        Syscall::Read {
+            fd: 3,
+            len: 10,
+            buf_null: true,
+        },
+        Syscall::Recv {
+            fd: 3,
+            len: 10,
+            flags: 0,
+            buf_null: true,
+        },
+        Syscall::RecvFrom {
+            fd: 3,
+            len: 10,
+            flags: 0,
+            buf_null: true,
+        },
+    ] {
+        match t.syscall(call) {
+            Err(TargetError::Unsupported(what)) => assert!(what.contains("NULL"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // With a buffer, the same call reaches the stack (no such fd).
+    let r = t
+        .syscall(Syscall::Read {
+            fd: 3,
+            len: 10,
+            buf_null: false,
+        })
+        .unwrap();
+    assert!(
+        matches!(r, Started::Done(ref r) if r.errno == Some(9)),
+        "{r:?}"
+    );
+}
