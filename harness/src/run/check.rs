@@ -3,7 +3,7 @@
 //! revents, epoll events, recvmsg flags and control messages).
 
 use super::mapping::Mapping;
-use super::structs::EpollData;
+use super::structs::{CmsgClock, EpollData, show_live_cmsg};
 use super::syscall::{Expect, ExpectOut};
 use super::verdict::FieldDiff;
 use crate::target::{SyscallOutput, SyscallResult};
@@ -33,8 +33,14 @@ pub fn show_result(r: &SyscallResult) -> String {
 }
 
 /// Every difference between the live result and the expectation; empty
-/// when the call did what the line says.
-pub fn check(expect: &Expect, live: &SyscallResult, map: &Mapping) -> Vec<FieldDiff> {
+/// when the call did what the line says. `clock` places the timestamps of
+/// control messages in script time (none: they cannot match).
+pub fn check(
+    expect: &Expect,
+    live: &SyscallResult,
+    map: &Mapping,
+    clock: Option<&CmsgClock>,
+) -> Vec<FieldDiff> {
     let mut diffs = Vec::new();
     let ret_ok = if expect.new_fd && expect.ret >= 0 {
         live.ret >= 0
@@ -62,11 +68,17 @@ pub fn check(expect: &Expect, live: &SyscallResult, map: &Mapping) -> Vec<FieldD
     if live.ret < 0 {
         return diffs;
     }
-    check_out(&expect.out, live, map, &mut diffs);
+    check_out(&expect.out, live, map, clock, &mut diffs);
     diffs
 }
 
-fn check_out(want: &ExpectOut, live: &SyscallResult, map: &Mapping, diffs: &mut Vec<FieldDiff>) {
+fn check_out(
+    want: &ExpectOut,
+    live: &SyscallResult,
+    map: &Mapping,
+    clock: Option<&CmsgClock>,
+    diffs: &mut Vec<FieldDiff>,
+) {
     match (want, &live.out) {
         (ExpectOut::None, _) => {}
         (ExpectOut::Int(v), SyscallOutput::OptVal(bytes)) => {
@@ -174,16 +186,11 @@ fn check_out(want: &ExpectOut, live: &SyscallResult, map: &Mapping, diffs: &mut 
                     ));
                 } else {
                     for (i, (w, g)) in want.iter().zip(got).enumerate() {
-                        if !w.matches(g) {
+                        if !w.matches(g, clock) {
                             diffs.push(diff(
                                 &format!("msg_control[{i}]"),
-                                format!(
-                                    "level {} type {} data {}",
-                                    w.level,
-                                    w.ty,
-                                    hex(&w.to_cmsg().data)
-                                ),
-                                format!("level {} type {} data {}", g.level, g.ty, hex(&g.data)),
+                                w.show(),
+                                show_live_cmsg(g, clock),
                             ));
                         }
                     }
@@ -249,17 +256,27 @@ mod tests {
     #[test]
     fn return_value_and_errno() {
         let m = Mapping::new(8080, 8080);
-        assert!(check(&expect(0, None, ExpectOut::None), &SyscallResult::ok(0), &m).is_empty());
+        assert!(
+            check(
+                &expect(0, None, ExpectOut::None),
+                &SyscallResult::ok(0),
+                &m,
+                None
+            )
+            .is_empty()
+        );
         let d = check(
             &expect(1000, None, ExpectOut::None),
             &SyscallResult::ok(500),
             &m,
+            None,
         );
         assert_eq!(d, vec![diff("ret", 1000, 500)]);
         let d = check(
             &expect(-1, Some((11, "EAGAIN")), ExpectOut::None),
             &SyscallResult::err(115),
             &m,
+            None,
         );
         assert_eq!(d, vec![diff("errno", "EAGAIN", "EINPROGRESS")]);
         // -1 without an errno name: any errno will do.
@@ -267,7 +284,8 @@ mod tests {
             check(
                 &expect(-1, None, ExpectOut::None),
                 &SyscallResult::err(22),
-                &m
+                &m,
+                None
             )
             .is_empty()
         );
@@ -276,6 +294,7 @@ mod tests {
             &expect(-1, Some((11, "EAGAIN")), ExpectOut::None),
             &SyscallResult::ok(5),
             &m,
+            None,
         );
         assert_eq!(d[0].field, "ret");
         // A failure shows errno name and message.
@@ -283,6 +302,7 @@ mod tests {
             &expect(0, None, ExpectOut::None),
             &SyscallResult::err(104),
             &m,
+            None,
         );
         assert_eq!(d[0].actual, "-1 ECONNRESET (Connection reset by peer)");
     }
@@ -292,12 +312,12 @@ mod tests {
         let m = Mapping::new(8080, 8080);
         let mut e = expect(3, None, ExpectOut::None);
         e.new_fd = true;
-        assert!(check(&e, &SyscallResult::ok(7), &m).is_empty());
-        let d = check(&e, &SyscallResult::err(93), &m);
+        assert!(check(&e, &SyscallResult::ok(7), &m, None).is_empty());
+        let d = check(&e, &SyscallResult::err(93), &m, None);
         assert_eq!(d[0].expected, "a new fd (script fd 3)");
         let mut e = expect(-1, Some((93, "EPROTONOSUPPORT")), ExpectOut::None);
         e.new_fd = true;
-        assert!(check(&e, &SyscallResult::err(93), &m).is_empty());
+        assert!(check(&e, &SyscallResult::err(93), &m, None).is_empty());
     }
 
     #[test]
@@ -305,21 +325,21 @@ mod tests {
         let mut m = Mapping::new(8080, 8080);
         m.bind_fd(4, 9);
         let opt = |v: i32| SyscallResult::with(0, SyscallOutput::OptVal(v.to_le_bytes().to_vec()));
-        assert!(check(&expect(0, None, ExpectOut::Int(1100)), &opt(1100), &m).is_empty());
+        assert!(check(&expect(0, None, ExpectOut::Int(1100)), &opt(1100), &m, None).is_empty());
         assert_eq!(
-            check(&expect(0, None, ExpectOut::Int(1100)), &opt(536), &m),
+            check(&expect(0, None, ExpectOut::Int(1100)), &opt(536), &m, None),
             vec![diff("value", 1100, 536)]
         );
         let one_byte = SyscallResult::with(0, SyscallOutput::OptVal(vec![4]));
-        assert!(check(&expect(0, None, ExpectOut::Int(4)), &one_byte, &m).is_empty());
+        assert!(check(&expect(0, None, ExpectOut::Int(4)), &one_byte, &m, None).is_empty());
         let ioctl = SyscallResult::with(0, SyscallOutput::Int(1000));
-        assert!(check(&expect(0, None, ExpectOut::Int(1000)), &ioctl, &m).is_empty());
+        assert!(check(&expect(0, None, ExpectOut::Int(1000)), &ioctl, &m, None).is_empty());
 
         let poll = SyscallResult::with(1, SyscallOutput::PollRevents(vec![4, 1]));
         let want = ExpectOut::Revents(vec![Some(4), None]);
-        assert!(check(&expect(1, None, want), &poll, &m).is_empty());
+        assert!(check(&expect(1, None, want), &poll, &m, None).is_empty());
         let want = ExpectOut::Revents(vec![Some(1 | 4), None]);
-        let d = check(&expect(1, None, want), &poll, &m);
+        let d = check(&expect(1, None, want), &poll, &m, None);
         assert_eq!(d, vec![diff("revents[0]", "POLLIN|POLLOUT", "POLLOUT")]);
 
         let ep = SyscallResult::with(
@@ -330,7 +350,8 @@ mod tests {
             check(
                 &expect(1, None, ExpectOut::Epoll(vec![(4, EpollData::Fd(4))])),
                 &ep,
-                &m
+                &m,
+                None
             )
             .is_empty()
         );
@@ -338,6 +359,7 @@ mod tests {
             &expect(1, None, ExpectOut::Epoll(vec![(1, EpollData::Fd(5))])),
             &ep,
             &m,
+            None,
         );
         assert_eq!(d.len(), 2, "{d:?}");
         // Zero events returned: the placeholder struct is not checked.
@@ -346,7 +368,8 @@ mod tests {
             check(
                 &expect(0, None, ExpectOut::Epoll(vec![(0, EpollData::Raw(0))])),
                 &none,
-                &m
+                &m,
+                None
             )
             .is_empty()
         );
@@ -360,7 +383,7 @@ mod tests {
             ("tcpi_snd_mss".into(), 1000),
         ]);
         assert_eq!(
-            check(&expect(0, None, want), &live, &m),
+            check(&expect(0, None, want), &live, &m, None),
             vec![diff("tcpi_snd_mss", 1000, 1460)]
         );
     }

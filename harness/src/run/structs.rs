@@ -204,6 +204,64 @@ pub enum CmsgData {
     /// written field by field is its first 16 bytes; the kernel appends the
     /// offender's address after it).
     Prefix(Vec<u8>),
+    /// `{scm_sec=S, scm_nsec=N}`: a `struct scm_timestamping` whose first
+    /// (software) timestamp is S s + N ns of script time; the stack reports
+    /// it in wall-clock time, checked within the time tolerance.
+    Timestamp { usecs: i128 },
+}
+
+/// What checking a reported timestamp needs: the wall-clock time of the
+/// script's time zero and the slack allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CmsgClock {
+    /// `CLOCK_REALTIME` of script time zero, in µs since the Unix epoch.
+    pub script_zero_usecs: i128,
+    pub tolerance_usecs: u64,
+}
+
+/// `struct scm_timestamping` (linux/errqueue.h): three `struct timespec`
+/// (64-bit seconds, 64-bit nanoseconds); the first is the software stamp.
+const SCM_TIMESTAMPING_LEN: usize = 48;
+
+/// The first timestamp of a `struct scm_timestamping`, in µs (wall clock).
+fn first_timestamp_usecs(data: &[u8]) -> Option<i128> {
+    let sec = i64::from_ne_bytes(data.get(0..8)?.try_into().ok()?);
+    let nsec = i64::from_ne_bytes(data.get(8..16)?.try_into().ok()?);
+    Some(i128::from(sec) * 1_000_000 + i128::from(nsec) / 1000)
+}
+
+/// A live `SCM_TIMESTAMPING` message's first timestamp in script time (µs).
+fn live_script_usecs(c: &Cmsg, clock: Option<&CmsgClock>) -> Option<i128> {
+    let is_timestamping =
+        i64::from(c.level) == linux::SOL_SOCKET && i64::from(c.ty) == linux::SCM_TIMESTAMPING;
+    if !is_timestamping {
+        return None;
+    }
+    Some(first_timestamp_usecs(&c.data)? - clock?.script_zero_usecs)
+}
+
+/// `scm_sec=S,scm_nsec=N` for a time in µs.
+fn show_timestamp(usecs: i128) -> String {
+    let (sec, rest) = (usecs.div_euclid(1_000_000), usecs.rem_euclid(1_000_000));
+    format!("scm_sec={sec},scm_nsec={}", rest * 1000)
+}
+
+/// A live control message for a report: a timestamp in script time when it
+/// is one (and the clock is known), else its bytes.
+pub fn show_live_cmsg(c: &Cmsg, clock: Option<&CmsgClock>) -> String {
+    match live_script_usecs(c, clock) {
+        Some(t) => format!(
+            "level {} type {} data {{{}}} (script time)",
+            c.level,
+            c.ty,
+            show_timestamp(t)
+        ),
+        None => format!("level {} type {} data {}", c.level, c.ty, hex(&c.data)),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,18 +280,51 @@ impl CmsgSpec {
             data: match &self.data {
                 CmsgData::Int(v) => v.to_ne_bytes().to_vec(),
                 CmsgData::Prefix(b) => b.clone(),
+                CmsgData::Timestamp { usecs } => {
+                    let mut out = vec![0; SCM_TIMESTAMPING_LEN];
+                    let sec = usecs.div_euclid(1_000_000) as i64;
+                    let nsec = (usecs.rem_euclid(1_000_000) * 1000) as i64;
+                    out[..8].copy_from_slice(&sec.to_ne_bytes());
+                    out[8..16].copy_from_slice(&nsec.to_ne_bytes());
+                    out
+                }
             },
         }
     }
 
-    /// Whether a live control message is this one.
-    pub fn matches(&self, c: &Cmsg) -> bool {
+    /// Whether a live control message is this one. A timestamp needs the
+    /// clock; without one it never matches.
+    pub fn matches(&self, c: &Cmsg, clock: Option<&CmsgClock>) -> bool {
         if c.level != self.level || c.ty != self.ty {
             return false;
         }
         match &self.data {
             CmsgData::Int(v) => c.data.get(..4) == Some(&v.to_ne_bytes()[..]),
             CmsgData::Prefix(b) => c.data.starts_with(b),
+            CmsgData::Timestamp { usecs } => match (live_script_usecs(c, clock), clock) {
+                (Some(live), Some(clock)) => {
+                    (live - usecs).unsigned_abs() <= u128::from(clock.tolerance_usecs)
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// The expected message for a report.
+    pub fn show(&self) -> String {
+        match &self.data {
+            CmsgData::Timestamp { usecs } => format!(
+                "level {} type {} data {{{}}}",
+                self.level,
+                self.ty,
+                show_timestamp(*usecs)
+            ),
+            _ => format!(
+                "level {} type {} data {}",
+                self.level,
+                self.ty,
+                hex(&self.to_cmsg().data)
+            ),
         }
     }
 }
@@ -261,6 +352,19 @@ fn cmsg(ev: &Eval<'_>, e: &Expr) -> Result<CmsgSpec, ArgError> {
             let dfs = fields(data)?;
             if dfs.iter().all(|(n, _)| n.starts_with("ee_")) {
                 CmsgData::Prefix(extended_err(ev, &dfs)?)
+            } else if dfs
+                .iter()
+                .all(|(n, _)| matches!(*n, "scm_sec" | "scm_nsec"))
+            {
+                let get = |n: &str| -> Result<i128, ArgError> {
+                    field(&dfs, n)
+                        .map(|v| ev.int(v).map(i128::from))
+                        .transpose()
+                        .map(|v| v.unwrap_or(0))
+                };
+                CmsgData::Timestamp {
+                    usecs: get("scm_sec")? * 1_000_000 + get("scm_nsec")? / 1000,
+                }
             } else {
                 let names: Vec<&str> = dfs.iter().map(|(n, _)| *n).collect();
                 return Err(ArgError::unsupported(
@@ -485,33 +589,93 @@ mod tests {
         // The kernel appends the offender address: a prefix match.
         let mut live = want;
         live.extend_from_slice(&[2, 0, 0, 0]);
-        assert!(control[1].matches(&Cmsg {
-            level: 0,
-            ty: 11,
-            data: live
-        }));
-        assert!(!control[0].matches(&Cmsg {
-            level: 6,
-            ty: 36,
-            data: 7999i32.to_ne_bytes().to_vec()
-        }));
+        assert!(control[1].matches(
+            &Cmsg {
+                level: 0,
+                ty: 11,
+                data: live
+            },
+            None
+        ));
+        assert!(!control[0].matches(
+            &Cmsg {
+                level: 6,
+                ty: 36,
+                data: 7999i32.to_ne_bytes().to_vec()
+            },
+            None
+        ));
     }
 
     #[test]
-    fn timestamping_cmsg_data_is_unsupported_by_name() {
+    fn timestamping_cmsg_data_is_checked_in_script_time() {
         let d = Defines::default();
         let ev = Eval { defines: &d };
         let c = st(vec![
             fieldx("cmsg_level", sym("SOL_SOCKET")),
-            fieldx("cmsg_type", int(37)),
+            fieldx("cmsg_type", sym("SCM_TIMESTAMPING")),
             fieldx(
                 "cmsg_data",
-                st(vec![fieldx("scm_sec", int(0)), fieldx("scm_nsec", int(1))]),
+                st(vec![
+                    fieldx("scm_sec", int(1)),
+                    fieldx("scm_nsec", int(20_000_000)),
+                ]),
             ),
         ]);
-        let err = cmsg(&ev, &c).unwrap_err();
+        let spec = cmsg(&ev, &c).unwrap();
+        assert_eq!(spec.data, CmsgData::Timestamp { usecs: 1_020_000 });
+        assert_eq!(
+            spec.show(),
+            "level 1 type 37 data {scm_sec=1,scm_nsec=20000000}"
+        );
+        // Script time zero is at wall-clock 1_700_000_000.5 s.
+        let zero = 1_700_000_000_500_000i128;
+        let clock = CmsgClock {
+            script_zero_usecs: zero,
+            tolerance_usecs: 4000,
+        };
+        // A live struct scm_timestamping with ts[0] at zero + `at` µs.
+        let live = |at: i128| {
+            let t = zero + at;
+            let mut data = vec![0u8; SCM_TIMESTAMPING_LEN];
+            data[..8].copy_from_slice(&((t / 1_000_000) as i64).to_ne_bytes());
+            data[8..16].copy_from_slice(&(((t % 1_000_000) * 1000) as i64).to_ne_bytes());
+            Cmsg {
+                level: 1,
+                ty: 37,
+                data,
+            }
+        };
+        let table = [
+            (1_020_000, true),
+            (1_016_000, true),
+            (1_024_000, true),
+            (1_015_999, false),
+            (1_024_001, false),
+            (20_000, false),
+        ];
+        for (at, want) in table {
+            assert_eq!(spec.matches(&live(at), Some(&clock)), want, "at {at}");
+        }
+        // Without a wall clock (a virtual target) a timestamp cannot match.
+        assert!(!spec.matches(&live(1_020_000), None));
+        assert_eq!(
+            show_live_cmsg(&live(1_030_000), Some(&clock)),
+            "level 1 type 37 data {scm_sec=1,scm_nsec=30000000} (script time)"
+        );
+        // The bytes a sendmsg line gives: ts[0] only.
+        let sent = spec.to_cmsg();
+        assert_eq!(sent.data.len(), SCM_TIMESTAMPING_LEN);
+        assert_eq!(first_timestamp_usecs(&sent.data), Some(1_020_000));
+        // Other structs stay unsupported, by name.
+        let other = st(vec![
+            fieldx("cmsg_level", sym("SOL_SOCKET")),
+            fieldx("cmsg_type", int(37)),
+            fieldx("cmsg_data", st(vec![fieldx("tv_sec", int(0))])),
+        ]);
+        let err = cmsg(&ev, &other).unwrap_err();
         assert!(
-            matches!(&err, ArgError::Unsupported { feature, .. } if feature.contains("scm_sec")),
+            matches!(&err, ArgError::Unsupported { feature, .. } if feature.contains("tv_sec")),
             "{err:?}"
         );
     }

@@ -134,4 +134,16 @@ pub trait Target {
 
     /// Runs or applies a backquoted script command.
     fn command(&mut self, command: &Command) -> Result<CommandOutcome, TargetError>;
+
+    /// The wall-clock (`CLOCK_REALTIME`) time of this target's time zero,
+    /// since the Unix epoch: what turns the timestamps a stack reports in
+    /// control messages (`SCM_TIMESTAMPING`) into target time. The default
+    /// suits a target whose clock runs in real time from its start (the
+    /// kernel); a target with a virtual clock has none.
+    fn realtime_zero(&self) -> Option<std::time::Duration> {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        wall.checked_sub(std::time::Duration::from_micros(self.now().as_micros()))
+    }
 }

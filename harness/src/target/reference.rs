@@ -265,6 +265,11 @@ impl Target for ReferenceTarget {
     fn command(&mut self, command: &Command) -> Result<CommandOutcome, TargetError> {
         Ok(commands::run(self, command))
     }
+
+    /// Virtual time has no wall-clock counterpart.
+    fn realtime_zero(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Syscall lines: converted, started, awaited when they block, checked.
 
 use super::*;
+use crate::run::structs::CmsgClock;
 use crate::target::SyscallOutput;
 
 impl Engine<'_> {
@@ -135,7 +136,8 @@ impl Engine<'_> {
         at: Instant,
         result: SyscallResult,
     ) -> Result<(), Stop> {
-        let diffs = check(&p.prepared.expect, &result, &self.map);
+        let clock = self.cmsg_clock();
+        let diffs = check(&p.prepared.expect, &result, &self.map, clock.as_ref());
         let timing = p.end.check(at);
         if !diffs.is_empty() || timing != Punctuality::OnTime {
             let (kind, summary) = if diffs.is_empty() {
@@ -173,6 +175,16 @@ impl Engine<'_> {
             self.apply(&p.prepared, &result);
         }
         Ok(())
+    }
+
+    /// Where script time zero is on the wall clock, for the timestamps of
+    /// control messages (targets with a virtual clock have none).
+    fn cmsg_clock(&self) -> Option<CmsgClock> {
+        let zero = self.target.realtime_zero()?;
+        Some(CmsgClock {
+            script_zero_usecs: zero.as_micros() as i128 + i128::from(self.origin.as_micros()),
+            tolerance_usecs: self.cfg.tolerance.usecs,
+        })
     }
 
     pub(super) fn apply(&mut self, p: &Prepared, r: &SyscallResult) {

@@ -851,3 +851,47 @@ fn null_read_buffers_reach_the_target_as_null() {
         .collect();
     assert_eq!(nulls, [true, true, true, false]);
 }
+
+#[test]
+fn timestamps_in_control_messages_are_checked_in_script_time() {
+    let src = "0 recvmsg(3, {msg_name(...)=..., msg_iov(1)=[{...,0}], msg_flags=MSG_ERRQUEUE, \
+               msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_TIMESTAMPING, \
+               cmsg_data={scm_sec=0,scm_nsec=10000000}}]}, MSG_ERRQUEUE) = 0\n";
+    let zero = std::time::Duration::from_secs(1_700_000_000);
+    let reply = |stamp_us: u64| {
+        let t = zero + std::time::Duration::from_micros(stamp_us);
+        let mut data = vec![0u8; 48];
+        data[..8].copy_from_slice(&(t.as_secs() as i64).to_ne_bytes());
+        data[8..16].copy_from_slice(&i64::from(t.subsec_nanos()).to_ne_bytes());
+        Reply::Now(SyscallResult::with(
+            0,
+            SyscallOutput::Msg {
+                data: vec![],
+                name: None,
+                control: vec![crate::target::Cmsg {
+                    level: 1,
+                    ty: 37,
+                    data,
+                }],
+                flags: 0x2000,
+            },
+        ))
+    };
+    let run = |stamp_us: u64, clock: Option<std::time::Duration>| {
+        let mut f = Fake::new();
+        f.realtime_zero = clock;
+        f.replies.push_back(reply(stamp_us));
+        play(src, &mut f).verdict
+    };
+    assert_eq!(run(12_000, Some(zero)), Verdict::Pass);
+    assert!(matches!(run(20_000, Some(zero)), Verdict::Fail(_)));
+    // A target without a wall clock cannot place the stamp: a failure that
+    // says so in the report, not a pass.
+    let Verdict::Fail(f) = run(12_000, None) else {
+        panic!("no clock must not pass")
+    };
+    assert!(
+        f.fields.iter().any(|d| d.field == "msg_control[0]"),
+        "{f:?}"
+    );
+}

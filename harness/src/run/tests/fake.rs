@@ -34,6 +34,8 @@ pub struct Fake {
     pub calls: Vec<Syscall>,
     next_id: u64,
     waiting_inject: Option<(SyscallId, SyscallResult)>,
+    /// What [`Target::realtime_zero`] answers.
+    pub realtime_zero: Option<std::time::Duration>,
 }
 
 impl Fake {
@@ -104,6 +106,9 @@ impl Target for Fake {
         }
         self.now = self.now.max(deadline);
         Ok(None)
+    }
+    fn realtime_zero(&self) -> Option<std::time::Duration> {
+        self.realtime_zero
     }
     fn command(&mut self, _command: &Command) -> Result<CommandOutcome, TargetError> {
         Ok(self
