@@ -205,6 +205,18 @@ proptest! {
         prop_assert_eq!(IpDatagram::parse(&bytes, ChecksumMode::Verify), Ok(expected_datagram(&d)));
     }
 
+    /// `emit` writes every byte of the datagram, so a buffer holding an
+    /// older datagram can be reused without zeroing it first (the stack's
+    /// datagram pool does this).
+    #[test]
+    fn ip_datagram_emit_ignores_old_buffer_contents(spec in datagram_spec(), junk: u8) {
+        let d = spec.datagram();
+        let clean = d.to_bytes().expect("emits");
+        let mut dirty = vec![junk; d.buffer_len()];
+        prop_assert_eq!(d.emit(&mut dirty), Ok(clean.len()));
+        prop_assert_eq!(dirty, clean);
+    }
+
     #[test]
     fn ethernet_frame_round_trips(spec in frame_spec()) {
         let f = spec.frame();

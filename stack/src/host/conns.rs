@@ -97,7 +97,7 @@ impl Stack {
             return;
         };
         let key = (e.conn.local(), e.conn.remote());
-        if self.demux.get(&key) == Some(&c) {
+        if self.demux.get(&key) == Some(c) {
             self.demux.remove(&key);
         }
         if let Some(t) = e.timer_at {

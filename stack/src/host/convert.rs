@@ -6,8 +6,19 @@ use crate::wire::{Checksum, SackBlocks, TcpFlags, TcpOption, TcpOptions, TcpRepr
 
 /// A parsed segment as the engine sees it. Options the engine has no
 /// variant for are kept raw (kind and data), so nothing is lost.
+#[cfg(test)]
 pub fn to_segment(r: &TcpRepr<'_>) -> Segment {
-    let mut options = Vec::new();
+    let mut seg = Segment::default();
+    to_segment_into(r, &mut seg);
+    seg
+}
+
+/// A parsed segment as the engine sees it, written into `seg` (its payload
+/// and option buffers are reused). Options the engine has no variant for
+/// are kept raw (kind and data), so nothing is lost.
+pub fn to_segment_into(r: &TcpRepr<'_>, seg: &mut Segment) {
+    let options = &mut seg.options;
+    options.clear();
     for opt in r.options.iter() {
         options.push(match opt {
             TcpOption::Eol => TcpOpt::Eol,
@@ -47,17 +58,15 @@ pub fn to_segment(r: &TcpRepr<'_>) -> Segment {
             TcpOption::Malformed(_) => break,
         });
     }
-    Segment {
-        src_port: r.src_port,
-        dst_port: r.dst_port,
-        seq: SeqNumber(r.seq),
-        ack: SeqNumber(r.ack),
-        flags: Flags(r.flags.bits()),
-        window: r.window,
-        urgent: r.urgent,
-        options,
-        payload: r.payload.to_vec(),
-    }
+    seg.src_port = r.src_port;
+    seg.dst_port = r.dst_port;
+    seg.seq = SeqNumber(r.seq);
+    seg.ack = SeqNumber(r.ack);
+    seg.flags = Flags(r.flags.bits());
+    seg.window = r.window;
+    seg.urgent = r.urgent;
+    seg.payload.clear();
+    seg.payload.extend_from_slice(r.payload);
 }
 
 /// The wire form of a segment the engine wants sent. Options that do not
@@ -74,12 +83,12 @@ pub fn to_repr(s: &Segment) -> TcpRepr<'_> {
             TcpOpt::WindowScale(v) => TcpOption::WindowScale(*v),
             TcpOpt::SackPermitted => TcpOption::SackPermitted,
             TcpOpt::Sack(blocks) => {
-                let pairs: Vec<(u32, u32)> = blocks
-                    .iter()
-                    .take(4)
-                    .map(|b| (b.left.0, b.right.0))
-                    .collect();
-                sack = SackBlocks::new(&pairs).unwrap_or_default();
+                let mut pairs = [(0, 0); 4];
+                let n = blocks.len().min(4);
+                for (p, b) in pairs.iter_mut().zip(blocks) {
+                    *p = (b.left.0, b.right.0);
+                }
+                sack = SackBlocks::new(&pairs[..n]).unwrap_or_default();
                 TcpOption::Sack(sack)
             }
             TcpOpt::Timestamps { tsval, tsecr } => TcpOption::Timestamps {

@@ -207,7 +207,7 @@ impl Stack {
         seq: u32,
         err: IcmpError,
     ) -> bool {
-        let Some(&c) = self.demux.get(&(local, remote)) else {
+        let Some(c) = self.demux.get(&(local, remote)) else {
             return false;
         };
         let Some(e) = self.conns.get_mut(c) else {

@@ -157,8 +157,14 @@ impl Stack {
             // Mixed families cannot happen: addresses are chosen per family.
             _ => return,
         };
-        if let Ok(bytes) = (IpDatagram { ip, upper }).to_bytes() {
-            self.outbound.push_back(bytes);
+        let d = IpDatagram { ip, upper };
+        let mut out = self.datagram_buffer(d.buffer_len());
+        match d.emit(&mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                self.outbound.push_back(out);
+            }
+            Err(_) => self.recycle(out),
         }
     }
 

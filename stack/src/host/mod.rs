@@ -20,6 +20,7 @@
 
 mod conns;
 mod convert;
+mod demux;
 mod icmp;
 pub(crate) mod ip;
 pub(crate) mod pending;
@@ -34,15 +35,19 @@ use crate::socket::epoll::Epoll;
 use crate::socket::fd::FdTable;
 use crate::socket::sock::Socket;
 use crate::socket::{CallId, CallResult};
-use crate::tcp::{Connection, IsnGenerator};
+use crate::tcp::{Connection, IsnGenerator, Segment};
 use crate::time::Instant;
+use demux::Demux;
 use pending::Pending;
 use ports::Ports;
 use slab::Slab;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub use ip::{DropCause, InputOutcome};
+
+/// Datagram buffers kept for reuse.
+const POOL_MAX: usize = 64;
 
 /// How a stack is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,7 +117,7 @@ pub struct Stack {
     pub(crate) epolls: Slab<Epoll>,
     pub(crate) conns: Slab<ConnEntry>,
     /// Established and embryonic connections by (local, remote), wire form.
-    pub(crate) demux: BTreeMap<(SocketAddr, SocketAddr), u32>,
+    pub(crate) demux: Demux,
     pub(crate) ports: Ports,
     /// (when, connection): the connection wants `on_timer` then.
     pub(crate) timers: BTreeSet<(Instant, u32)>,
@@ -120,6 +125,14 @@ pub struct Stack {
     /// became so.
     pub(crate) dirty: VecDeque<u32>,
     pub(crate) outbound: VecDeque<Vec<u8>>,
+    /// Emptied datagram buffers handed back by [`Stack::poll_transmit_into`],
+    /// reused for the next datagrams (at most [`POOL_MAX`]).
+    pub(crate) pool: Vec<Vec<u8>>,
+    /// A segment whose buffers are reused for every segment a connection
+    /// emits, and one for every segment that arrives: no allocation per
+    /// packet.
+    pub(crate) tx_seg: Segment,
+    pub(crate) rx_seg: Segment,
     pub(crate) pending: BTreeMap<CallId, Pending>,
     pub(crate) next_call: u64,
     pub(crate) completions: VecDeque<Completion>,
@@ -166,11 +179,14 @@ impl Stack {
             socks: Slab::default(),
             epolls: Slab::default(),
             conns: Slab::default(),
-            demux: BTreeMap::new(),
+            demux: Demux::default(),
             ports: Ports::default(),
             timers: BTreeSet::new(),
             dirty: VecDeque::new(),
             outbound: VecDeque::new(),
+            pool: Vec::new(),
+            tx_seg: Segment::default(),
+            rx_seg: Segment::default(),
             pending: BTreeMap::new(),
             next_call: 1,
             completions: VecDeque::new(),
@@ -239,6 +255,36 @@ impl Stack {
             let c = self.dirty.pop_front()?;
             self.drain_conn(c);
         }
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) into the caller's buffer:
+    /// `buf` is replaced by the next datagram and its old allocation is
+    /// kept for a later one, so a caller that passes the same buffer again
+    /// and again makes the stack allocate nothing per datagram. Returns
+    /// whether there was a datagram (`buf` is left as it was if not).
+    pub fn poll_transmit_into(&mut self, now: Instant, buf: &mut Vec<u8>) -> bool {
+        let Some(d) = self.poll_transmit(now) else {
+            return false;
+        };
+        let old = std::mem::replace(buf, d);
+        self.recycle(old);
+        true
+    }
+
+    /// Keeps a datagram buffer for reuse. Its old bytes stay: emitting
+    /// overwrites every byte of a datagram, so only growth is zeroed.
+    pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
+        if self.pool.len() < POOL_MAX && buf.capacity() > 0 {
+            self.pool.push(buf);
+        }
+    }
+
+    /// A buffer of `len` bytes (of unspecified value) for a datagram, from
+    /// the pool if it has one.
+    pub(crate) fn datagram_buffer(&mut self, len: usize) -> Vec<u8> {
+        let mut buf = self.pool.pop().unwrap_or_default();
+        buf.resize(len, 0);
+        buf
     }
 
     /// When the stack next wants to be woken: a timer, a blocked call's
@@ -335,15 +381,15 @@ impl Stack {
         };
         e.dirty = false;
         let before = self.conn_snapshot(c);
-        while let Some(seg) = self
-            .conns
-            .get_mut(c)
-            .and_then(|e| e.conn.poll_transmit(now))
-        {
-            let Some(e) = self.conns.get(c) else { break };
+        let mut seg = std::mem::take(&mut self.tx_seg);
+        while let Some(e) = self.conns.get_mut(c) {
+            if !e.conn.poll_transmit_into(now, &mut seg) {
+                break;
+            }
             let (local, remote) = (e.conn.local(), e.conn.remote());
             self.emit_tcp(local, remote, &seg);
         }
+        self.tx_seg = seg;
         self.conn_changed(c, before);
         // Output itself never needs another pass: un-mark.
         if let Some(e) = self.conns.get_mut(c) {

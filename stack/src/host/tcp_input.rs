@@ -2,7 +2,7 @@
 //! listener (SYN queue, accept queue, SYN cookies), else a RST for a closed
 //! port (RFC 9293 §3.10.7.1).
 
-use super::convert::to_segment;
+use super::convert::to_segment_into;
 use super::ip::{DropCause, InputOutcome};
 use super::ports::{Owner, Proto};
 use super::{ConnEntry, Stack};
@@ -20,13 +20,17 @@ use std::net::{IpAddr, SocketAddr};
 
 impl Stack {
     pub(crate) fn tcp_input(&mut self, src: IpAddr, dst: IpAddr, t: &TcpRepr<'_>) -> InputOutcome {
-        let seg = to_segment(t);
+        // The reused segment: its buffers keep their capacity.
+        let mut seg = std::mem::take(&mut self.rx_seg);
+        to_segment_into(t, &mut seg);
         let local = SocketAddr::new(dst, t.dst_port);
         let remote = SocketAddr::new(src, t.src_port);
-        if let Some(&c) = self.demux.get(&(local, remote)) {
-            return self.segment_to_conn(c, &seg, local, remote);
-        }
-        self.segment_without_conn(local, remote, &seg)
+        let out = match self.demux.get(&(local, remote)) {
+            Some(c) => self.segment_to_conn(c, &seg, local, remote),
+            None => self.segment_without_conn(local, remote, &seg),
+        };
+        self.rx_seg = seg;
+        out
     }
 
     fn segment_to_conn(

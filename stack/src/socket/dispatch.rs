@@ -101,9 +101,9 @@ impl Stack {
                 self.read_like(*fd, total_len(&msg.iov), *flags, RecvShape::Msg, false, p)
             }
             Call::Write { fd, buf, len } => {
-                self.write_like(*fd, buf.bytes(*len).map(Cow::Borrowed), 0, None, call, p)
+                self.write_like(*fd, buf.bytes(*len).map(Cow::Borrowed), 0, None, true, p)
             }
-            Call::Writev { fd, iov } => self.write_like(*fd, gather(iov), 0, None, call, p),
+            Call::Writev { fd, iov } => self.write_like(*fd, gather(iov), 0, None, true, p),
             Call::Send {
                 fd,
                 buf,
@@ -114,7 +114,7 @@ impl Stack {
                 buf.bytes(*len).map(Cow::Borrowed),
                 *flags,
                 None,
-                call,
+                false,
                 p,
             ),
             Call::SendTo {
@@ -128,11 +128,11 @@ impl Stack {
                 buf.bytes(*len).map(Cow::Borrowed),
                 *flags,
                 *addr,
-                call,
+                false,
                 p,
             ),
             Call::SendMsg { fd, msg, flags } => {
-                self.write_like(*fd, gather(&msg.iov), *flags, msg.name, call, p)
+                self.write_like(*fd, gather(&msg.iov), *flags, msg.name, false, p)
             }
             Call::Close { fd } => self.sys_close(*fd, p),
             Call::Shutdown { fd, how } => self.sys_shutdown(*fd, *how).into(),
@@ -173,8 +173,9 @@ impl Stack {
         }
     }
 
-    /// read/readv/recv/recvfrom/recvmsg.
-    fn read_like(
+    /// read/readv/recv/recvfrom/recvmsg. `plain_read`: read or readv
+    /// (which answer EINVAL on an epoll fd, where the others say ENOTSOCK).
+    pub(crate) fn read_like(
         &mut self,
         fd: i32,
         len: usize,
@@ -205,19 +206,20 @@ impl Stack {
         }
     }
 
-    /// write/writev/send/sendto/sendmsg.
-    fn write_like(
+    /// write/writev/send/sendto/sendmsg. `plain_write`: write or writev
+    /// (EINVAL on an epoll fd, where the others say ENOTSOCK).
+    pub(crate) fn write_like(
         &mut self,
         fd: i32,
         data: Result<Cow<'_, [u8]>, Errno>,
         flags: i32,
         addr: Option<SocketAddr>,
-        call: &Call,
+        plain_write: bool,
         p: &mut Progress,
     ) -> Step {
         let s = match self.fds.get(fd).map(|e| e.kind) {
             Err(e) => return err(e),
-            Ok(FdKind::Epoll(_)) if matches!(call, Call::Write { .. } | Call::Writev { .. }) => {
+            Ok(FdKind::Epoll(_)) if plain_write => {
                 return err(Errno::EINVAL);
             }
             Ok(FdKind::Epoll(_)) => return err(Errno::ENOTSOCK),

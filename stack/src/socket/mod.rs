@@ -9,6 +9,7 @@
 
 mod call;
 pub mod cookie;
+mod direct;
 pub(crate) mod dispatch;
 pub mod epoll;
 pub mod fd;

@@ -403,21 +403,15 @@ impl Stack {
         if a.len == 0 {
             return self.recv_done(a, Vec::new(), 0);
         }
-        let now = self.now;
-        let before = self.conn_snapshot(c);
-        let Some(e) = self.conns.get_mut(c) else {
+        let Some(e) = self.conns.get(c) else {
             return done(Err(Errno::ENOTCONN));
         };
         let want = a.len - p.data.len().min(a.len);
         let mut buf = vec![0u8; want.min(e.conn.recv_queue_len().max(1))];
         let peek = flags & linux::MSG_PEEK != 0;
-        let r = if peek {
-            e.conn.peek(&mut buf)
-        } else {
-            e.conn.recv(now, &mut buf)
-        };
+        let r = self.tcp_recv_attempt(c, peek, &mut buf);
         let waitall = flags & linux::MSG_WAITALL != 0 && !peek && blocking;
-        let step = match r {
+        match r {
             Ok(n) => {
                 buf.truncate(n);
                 p.data.extend_from_slice(&buf);
@@ -451,9 +445,29 @@ impl Stack {
             }
             Err(Errno::EAGAIN) if blocking => Step::Block,
             Err(err) => done(Err(err)),
+        }
+    }
+
+    /// One RECEIVE (or MSG_PEEK) of connection `c` into `buf`, with the
+    /// wake-ups and window update it causes.
+    pub(crate) fn tcp_recv_attempt(
+        &mut self,
+        c: u32,
+        peek: bool,
+        buf: &mut [u8],
+    ) -> Result<usize, Errno> {
+        let now = self.now;
+        let before = self.conn_snapshot(c);
+        let Some(e) = self.conns.get_mut(c) else {
+            return Err(Errno::ENOTCONN);
+        };
+        let r = if peek {
+            e.conn.peek(buf)
+        } else {
+            e.conn.recv(now, buf)
         };
         self.conn_changed(c, before);
-        step
+        r
     }
 
     fn recv_done(&self, a: RecvArgs, data: Vec<u8>, msg_flags: i32) -> Step {

@@ -234,6 +234,14 @@ pub fn syn_options(
 /// at most 3 blocks alongside timestamps, 4 without).
 pub fn segment_options(ts: Option<(u32, u32)>, sack: &[SackBlock]) -> Vec<TcpOpt> {
     let mut o = Vec::new();
+    segment_options_into(&mut o, ts, sack);
+    o
+}
+
+/// [`segment_options`] written into `o` (cleared first; its allocation is
+/// reused).
+pub fn segment_options_into(o: &mut Vec<TcpOpt>, ts: Option<(u32, u32)>, sack: &[SackBlock]) {
+    o.clear();
     if let Some((tsval, tsecr)) = ts {
         o.extend([
             TcpOpt::Nop,
@@ -246,7 +254,6 @@ pub fn segment_options(ts: Option<(u32, u32)>, sack: &[SackBlock]) -> Vec<TcpOpt
         let n = sack.len().min(max);
         o.extend([TcpOpt::Nop, TcpOpt::Nop, TcpOpt::Sack(sack[..n].to_vec())]);
     }
-    o
 }
 
 #[cfg(test)]

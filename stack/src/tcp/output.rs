@@ -7,7 +7,7 @@ use crate::profile::{InitialRcvWindow, NagleVariant};
 use crate::time::Instant;
 
 use super::Connection;
-use super::options::{segment_options, syn_options};
+use super::options::{segment_options, segment_options_into, syn_options};
 use super::segment::{Flags, Segment};
 use super::seq::SeqNumber;
 use super::state::State;
@@ -18,20 +18,34 @@ impl Connection {
     /// there is nothing to send. Runs due timers first. Call it until it
     /// returns `None`.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Segment> {
+        let mut seg = Segment::default();
+        self.poll_transmit_into(now, &mut seg).then_some(seg)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) into `out`, whose payload and
+    /// option buffers are reused (no allocation per segment). Returns
+    /// whether a segment was written; `out` is unspecified if not.
+    pub fn poll_transmit_into(&mut self, now: Instant, out: &mut Segment) -> bool {
         self.on_timer(now);
         if let Some(rst) = self.ctl.pop_front() {
             self.stats.segs_out += 1;
-            return Some(rst);
+            *out = rst;
+            return true;
         }
-        let seg = match self.state {
-            State::Closed | State::Listen => None,
-            State::SynSent | State::SynReceived if self.syn_pending => Some(self.syn_segment(now)),
-            State::SynSent => None,
-            State::SynReceived => self.ack_if_due(now),
-            _ => self.next_segment(now),
-        }?;
-        self.stats.segs_out += 1;
-        Some(seg)
+        let sent = match self.state {
+            State::Closed | State::Listen => false,
+            State::SynSent | State::SynReceived if self.syn_pending => {
+                self.syn_segment(now, out);
+                true
+            }
+            State::SynSent => false,
+            State::SynReceived => self.ack_if_due(now, out),
+            _ => self.next_segment(now, out),
+        };
+        if sent {
+            self.stats.segs_out += 1;
+        }
+        sent
     }
 
     /// The receive space the buffer allows (Linux `tcp_win_from_space` with
@@ -73,7 +87,7 @@ impl Connection {
 
     /// The SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first transmission or
     /// retransmission (RFC 9293 §3.10.1, §3.10.7.2, §3.10.7.3).
-    fn syn_segment(&mut self, now: Instant) -> Segment {
+    fn syn_segment(&mut self, now: Instant, seg: &mut Segment) {
         self.syn_pending = false;
         let iss = self.tcb.iss;
         let retransmission = self.tcb.snd_max.gt(iss);
@@ -99,13 +113,13 @@ impl Connection {
             );
             (Flags::SYN | Flags::ACK, o)
         };
-        let mut seg = self.header(iss, flags);
+        self.header(seg, iss, flags);
         // RFC 7323 §2.2: "The window field in a segment where the SYN bit is
         // set (i.e., a <SYN> or <SYN,ACK>) MUST NOT be scaled."
         seg.window = self.tcb.rcv_wnd.min(65535) as u16;
         seg.options = options;
         if flags.ack() {
-            self.ack_sent(&seg);
+            self.ack_sent(seg);
         }
         self.tcb.snd_nxt = iss + 1;
         self.tcb.snd_max = self.tcb.snd_max.max(iss + 1);
@@ -121,24 +135,25 @@ impl Connection {
         if !self.timers.is_set(TimerKind::UserTimeout) {
             self.rearm_user_timeout(now);
         }
-        seg
     }
 
-    /// A bare header from us to the peer: ports, SEQ, ACK = RCV.NXT when
-    /// `flags` has ACK.
-    fn header(&self, seq: SeqNumber, flags: Flags) -> Segment {
-        Segment {
-            src_port: self.local.port(),
-            dst_port: self.remote.port(),
-            seq,
-            ack: if flags.ack() {
-                self.tcb.rcv_nxt
-            } else {
-                SeqNumber(0)
-            },
-            flags,
-            ..Segment::default()
-        }
+    /// A bare header from us to the peer in `seg`: ports, SEQ, ACK =
+    /// RCV.NXT when `flags` has ACK, no options, no payload (the buffers
+    /// keep their capacity).
+    fn header(&self, seg: &mut Segment, seq: SeqNumber, flags: Flags) {
+        seg.src_port = self.local.port();
+        seg.dst_port = self.remote.port();
+        seg.seq = seq;
+        seg.ack = if flags.ack() {
+            self.tcb.rcv_nxt
+        } else {
+            SeqNumber(0)
+        };
+        seg.flags = flags;
+        seg.window = 0;
+        seg.urgent = 0;
+        seg.options.clear();
+        seg.payload.clear();
     }
 
     /// Fills the window field and options of a non-SYN segment and records
@@ -149,12 +164,12 @@ impl Connection {
             .opts
             .ts_ok
             .then(|| (self.opts.tsval(&self.profile, now), self.opts.ts_recent));
-        let sack = if self.opts.sack_ok {
+        let sack = if self.opts.sack_ok && !self.ooo.is_empty() {
             self.ooo.sack_blocks()
         } else {
             Vec::new()
         };
-        seg.options = segment_options(ts, &sack);
+        segment_options_into(&mut seg.options, ts, &sack);
         self.ack_sent(seg);
     }
 
@@ -217,73 +232,76 @@ impl Connection {
     }
 
     /// In SYN-RECEIVED: an ACK (e.g. for an unacceptable segment) if one is due.
-    fn ack_if_due(&mut self, now: Instant) -> Option<Segment> {
+    fn ack_if_due(&mut self, now: Instant, seg: &mut Segment) -> bool {
         if self.ack.now {
-            return Some(self.pure_ack(now));
+            self.pure_ack(now, seg);
+            return true;
         }
-        None
+        false
     }
 
-    fn next_segment(&mut self, now: Instant) -> Option<Segment> {
-        if self.tlp.pending {
-            if let Some(seg) = self.loss_probe(now) {
-                return Some(seg);
-            }
+    fn next_segment(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        if self.tlp.pending && self.loss_probe(now, seg) {
+            return true;
         }
         if self.retransmit_head {
             self.retransmit_head = false;
-            if let Some(seg) = self.retransmit_una(now) {
-                return Some(seg);
+            if self.retransmit_una(now, seg) {
+                return true;
             }
         }
-        if let Some(seg) = self.send_new(now) {
-            return Some(seg);
+        if self.send_new(now, seg) {
+            return true;
         }
         if self.probe_pending {
             self.probe_pending = false;
-            return Some(self.probe(now));
+            self.probe(now, seg);
+            return true;
         }
         if self.ack.now || self.ack.window_update {
-            return Some(self.pure_ack(now));
+            self.pure_ack(now, seg);
+            return true;
         }
-        None
+        false
     }
 
     /// RFC 5681 §3.2 step 2 / RFC 6582 partial ACK: resend the segment at
     /// SND.UNA, without moving SND.NXT.
-    fn retransmit_una(&mut self, now: Instant) -> Option<Segment> {
+    fn retransmit_una(&mut self, now: Instant, seg: &mut Segment) -> bool {
         let una = self.tcb.snd_una;
         let mss = self.opts.eff_snd_mss(&self.profile) as usize;
         let len = (self.sndbuf.available_from(una) as usize).min(mss);
         let fin = self.sndbuf.fin_seq() == Some(una + len as u32)
             && self.tcb.snd_max.gt(una + len as u32);
         if len == 0 && !fin {
-            return None;
+            return false;
         }
-        Some(self.data_segment(now, una, len, fin))
+        self.data_segment(now, seg, una, len, fin);
+        true
     }
 
     /// RFC 8985 §7.3: the tail loss probe — one new segment (past cwnd, not
     /// past the peer's window), else the last segment again.
-    fn loss_probe(&mut self, now: Instant) -> Option<Segment> {
+    fn loss_probe(&mut self, now: Instant, seg: &mut Segment) -> bool {
         self.tlp.pending = false;
-        let seg = match self.loss_probe_choice() {
-            Some((seq, len, fin)) if len > 0 || fin => self.data_segment(now, seq, len, fin),
-            Some(_) => return None,
-            None => self.send_data(now, true)?,
-        };
+        match self.loss_probe_choice() {
+            Some((seq, len, fin)) if len > 0 || fin => self.data_segment(now, seg, seq, len, fin),
+            Some(_) => return false,
+            None if self.send_data(now, seg, true) => {}
+            None => return false,
+        }
         self.loss_probe_sent(now, seg.seq);
-        Some(seg)
+        true
     }
 
     /// New data (or go-back-N retransmission after a timeout) from SND.NXT.
-    fn send_new(&mut self, now: Instant) -> Option<Segment> {
-        self.send_data(now, false)
+    fn send_new(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        self.send_data(now, seg, false)
     }
 
     /// `probe`: a loss probe's new segment, sent regardless of cwnd, Nagle
     /// and cork.
-    fn send_data(&mut self, now: Instant, probe: bool) -> Option<Segment> {
+    fn send_data(&mut self, now: Instant, seg: &mut Segment, probe: bool) -> bool {
         let seq = self.tcb.snd_nxt;
         let mss = self.opts.eff_snd_mss(&self.profile);
         let avail = self.sndbuf.available_from(seq);
@@ -300,34 +318,36 @@ impl Connection {
         let fin = ends_queue && fin_at == Some(seq + len) && peer_edge.gt(seq + len);
         if len == 0 {
             if fin {
-                return Some(self.data_segment(now, seq, 0, true));
+                self.data_segment(now, seg, seq, 0, true);
+                return true;
             }
             self.arm_persist_if_stalled(now, avail);
-            return None;
+            return false;
         }
         let retransmission = seq.lt(self.tcb.snd_max);
         if !retransmission && len < mss && !fin && !self.push_once && !probe {
             // TCP_CORK (or MSG_MORE): only full segments until uncorked,
             // closed, or pushed by TCP_NODELAY.
             if self.sockopts.cork || self.more {
-                return None;
+                return false;
             }
             // RFC 9293 §3.8.6.2.1 (MUST-38): a segment cut short by the
             // window goes out only if it is at least half the largest window
             // the peer has offered.
             if !ends_queue && len < self.tcb.max_snd_wnd / 2 {
                 self.arm_persist_if_stalled(now, avail);
-                return None;
+                return false;
             }
             // RFC 9293 §3.7.4 (SHLD-7): Nagle, unless TCP_NODELAY.
             if ends_queue && !self.sockopts.nodelay && self.nagle_holds() {
-                return None;
+                return false;
             }
         }
         if ends_queue {
             self.push_once = false;
         }
-        Some(self.data_segment(now, seq, len as usize, fin))
+        self.data_segment(now, seg, seq, len as usize, fin);
+        true
     }
 
     /// Whether Nagle's algorithm holds back a small segment now.
@@ -358,7 +378,14 @@ impl Connection {
     /// A segment of `len` bytes from `seq` (plus FIN), first transmission or
     /// not. RFC 9293 §3.9.1.2 (MUST-61): PSH on the segment that ends a
     /// pushed SEND (every write without MSG_MORE), retransmissions included.
-    fn data_segment(&mut self, now: Instant, seq: SeqNumber, len: usize, fin: bool) -> Segment {
+    fn data_segment(
+        &mut self,
+        now: Instant,
+        seg: &mut Segment,
+        seq: SeqNumber,
+        len: usize,
+        fin: bool,
+    ) {
         let mut flags = Flags::ACK;
         if fin {
             flags |= Flags::FIN;
@@ -367,9 +394,9 @@ impl Connection {
         if len > 0 && self.sndbuf.pushes_in(seq, end) {
             flags |= Flags::PSH;
         }
-        let mut seg = self.header(seq, flags);
+        self.header(seg, seq, flags);
         self.sndbuf.copy_out(seq, len, &mut seg.payload);
-        self.finish(now, &mut seg);
+        self.finish(now, seg);
         let seg_end = end + u32::from(fin);
         let retransmission = seq.lt(self.tcb.snd_max);
         if retransmission {
@@ -409,7 +436,6 @@ impl Connection {
         if !retransmission {
             self.schedule_loss_probe(now);
         }
-        seg
     }
 
     /// Linux `tcp_cwnd_validate`: remember the most bytes in flight (and
@@ -428,19 +454,17 @@ impl Connection {
     /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` (SND.NXT meaning the highest
     /// sequence sent: a timeout pulls our send pointer back, the ACK's SEQ
     /// stays).
-    pub(crate) fn pure_ack(&mut self, now: Instant) -> Segment {
-        let mut seg = self.header(self.tcb.snd_max, Flags::ACK);
-        self.finish(now, &mut seg);
-        seg
+    pub(crate) fn pure_ack(&mut self, now: Instant, seg: &mut Segment) {
+        self.header(seg, self.tcb.snd_max, Flags::ACK);
+        self.finish(now, seg);
     }
 
     /// A zero-window or keep-alive probe: `<SEQ=SND.UNA-1><ACK=RCV.NXT>`
     /// without data, which the peer must answer with an ACK (RFC 9293
     /// §3.8.4: "SEG.SEQ = SND.NXT-1"; Linux `tcp_xmit_probe_skb`).
-    fn probe(&mut self, now: Instant) -> Segment {
-        let mut seg = self.header(self.tcb.snd_una - 1, Flags::ACK);
-        self.finish(now, &mut seg);
-        seg
+    fn probe(&mut self, now: Instant, seg: &mut Segment) {
+        self.header(seg, self.tcb.snd_una - 1, Flags::ACK);
+        self.finish(now, seg);
     }
 
     /// RST for ABORT: `<SEQ=SND.NXT><CTL=RST>` (RFC 9293 §3.10.5); Linux
@@ -451,7 +475,8 @@ impl Connection {
         } else {
             Flags::RST
         };
-        let mut seg = self.header(self.tcb.snd_max, flags);
+        let mut seg = Segment::default();
+        self.header(&mut seg, self.tcb.snd_max, flags);
         seg.window = self.advertise_window();
         if self.opts.ts_ok {
             let tsval = self.opts.tsval(&self.profile, now);

@@ -162,7 +162,8 @@ impl<'a> TcpOption<'a> {
         }
     }
 
-    /// Appends this option's bytes to `out`.
+    /// Appends this option's bytes to `out`; fails (changing nothing) past
+    /// 40 bytes.
     #[inline]
     fn emit_into(&self, out: &mut InlineBytes<MAX_LEN>) -> Result<(), WireError> {
         let len = self.buffer_len();
@@ -174,49 +175,36 @@ impl<'a> TcpOption<'a> {
                 MAX_LEN,
             ));
         }
-        // Fits in 40 bytes, so the length byte below is exact.
-        let tlv = [self.kind(), len as u8];
-        let mut push = |bytes: &[u8]| out.extend(bytes, HEADER, "options");
+        // Built in place, then appended in one piece. It fits in 40 bytes,
+        // so the length byte below is exact.
+        let mut b = [0u8; MAX_LEN];
+        b[0] = self.kind();
+        b[1] = len as u8;
+        let mut put = |at: usize, bytes: &[u8]| b[at..at + bytes.len()].copy_from_slice(bytes);
         match self {
-            TcpOption::Eol | TcpOption::Nop => push(&[self.kind()]),
-            TcpOption::Mss(v) => {
-                push(&tlv)?;
-                push(&v.to_be_bytes())
-            }
-            TcpOption::WindowScale(v) => push(&[tlv[0], tlv[1], *v]),
-            TcpOption::SackPermitted => push(&tlv),
+            TcpOption::Eol | TcpOption::Nop | TcpOption::SackPermitted => {}
+            TcpOption::Mss(v) => put(2, &v.to_be_bytes()),
+            TcpOption::WindowScale(v) => put(2, &[*v]),
             TcpOption::Sack(blocks) => {
-                push(&tlv)?;
-                for (l, r) in blocks.as_slice() {
-                    push(&l.to_be_bytes())?;
-                    push(&r.to_be_bytes())?;
+                for (i, (l, r)) in blocks.as_slice().iter().enumerate() {
+                    put(2 + 8 * i, &l.to_be_bytes());
+                    put(6 + 8 * i, &r.to_be_bytes());
                 }
-                Ok(())
             }
             TcpOption::Timestamps { tsval, tsecr } => {
-                push(&tlv)?;
-                push(&tsval.to_be_bytes())?;
-                push(&tsecr.to_be_bytes())
+                put(2, &tsval.to_be_bytes());
+                put(6, &tsecr.to_be_bytes());
             }
-            TcpOption::Md5(sig) => {
-                push(&tlv)?;
-                push(sig)
-            }
-            TcpOption::FastOpen(cookie) => {
-                push(&tlv)?;
-                push(cookie)
-            }
+            TcpOption::Md5(sig) => put(2, sig),
+            TcpOption::FastOpen(cookie) => put(2, cookie),
             TcpOption::FastOpenExp(cookie) => {
-                push(&tlv)?;
-                push(&FAST_OPEN_EXID.to_be_bytes())?;
-                push(cookie)
+                put(2, &FAST_OPEN_EXID.to_be_bytes());
+                put(4, cookie);
             }
-            TcpOption::Raw { data, .. } => {
-                push(&tlv)?;
-                push(data)
-            }
-            TcpOption::Malformed(bytes) => push(bytes),
+            TcpOption::Raw { data, .. } => put(2, data),
+            TcpOption::Malformed(bytes) => put(0, bytes),
         }
+        out.extend(&b[..len], HEADER, "options")
     }
 }
 
@@ -247,10 +235,7 @@ impl TcpOptions {
     /// Appends one option; fails (changing nothing) past 40 bytes.
     #[inline]
     pub fn push(&mut self, option: &TcpOption<'_>) -> Result<(), WireError> {
-        let mut next = self.0;
-        option.emit_into(&mut next)?;
-        self.0 = next;
-        Ok(())
+        option.emit_into(&mut self.0)
     }
 
     /// Appends zero bytes (EOL, then padding) up to a multiple of 4 bytes, as
