@@ -26,6 +26,9 @@ pub struct RunConfig {
     pub defines: Defines,
     /// `--tcp_ts_tick_usecs`: the stack's TS clock period, when known.
     pub ts_tick_usecs: Option<u64>,
+    /// `--tcp_ts_ecr_scaled`: an inbound TS ecr that no outbound line wrote
+    /// is shifted by the first TS offset rather than refused.
+    pub ts_ecr_scaled: bool,
     /// `--strict_segments`: every segment must match a line on its own (no
     /// merging of MSS-sized segments into the GSO packet a line describes).
     pub strict_segments: bool,
@@ -85,7 +88,7 @@ const NO_EFFECT: &[(&str, &str)] = &[
 
 /// Options that would change what the script means in a way the
 /// interpreter does not model.
-const UNSUPPORTED: &[&str] = &["tcp_ts_ecr_scaled", "mtu_probing_tolerance"];
+const UNSUPPORTED: &[&str] = &["mtu_probing_tolerance"];
 
 /// An option as given: name (without dashes) and value.
 pub type OptionPair = (String, Option<String>);
@@ -142,6 +145,7 @@ impl RunConfig {
             connect_port: DEFAULT_PORT,
             defines: Defines::default(),
             ts_tick_usecs: None,
+            ts_ecr_scaled: false,
             strict_segments: false,
             gso_mss: None,
             any_time_limit: Duration::from_secs(10),
@@ -241,6 +245,7 @@ impl RunConfig {
                 self.tolerance.percent = Some(p);
             }
             "strict_segments" => self.strict_segments = true,
+            "tcp_ts_ecr_scaled" => self.ts_ecr_scaled = true,
             "mss" => {
                 let v = num(need()?)?;
                 let mss = u16::try_from(v).ok().filter(|&m| m > 0);
@@ -411,12 +416,18 @@ mod tests {
     fn unsupported_options_are_named_and_ip_version_conflicts_noted() {
         let c = RunConfig::new(
             IpVersion::Ipv4,
-            &[("tcp_ts_ecr_scaled".into(), None)],
+            &[("mtu_probing_tolerance".into(), Some("5".into()))],
             &[pair("ip_version", "ipv6")],
         )
         .unwrap();
-        assert_eq!(c.unsupported.as_deref(), Some("option --tcp_ts_ecr_scaled"));
+        assert_eq!(
+            c.unsupported.as_deref(),
+            Some("option --mtu_probing_tolerance")
+        );
         assert!(c.cli_notes.iter().any(|n| n.contains("ip_version")));
+        let c =
+            RunConfig::new(IpVersion::Ipv4, &[("tcp_ts_ecr_scaled".into(), None)], &[]).unwrap();
+        assert!(c.ts_ecr_scaled && c.unsupported.is_none());
         let c = RunConfig::new(
             IpVersion::Ipv4,
             &[],

@@ -88,6 +88,9 @@ pub fn ecn_bits(e: Ecn) -> u8 {
 pub struct Inbound<'a> {
     pub net: &'a NetConfig,
     pub defines: &'a Defines,
+    /// `--tcp_ts_ecr_scaled`: a TS ecr no outbound line wrote is shifted by
+    /// the first TS offset instead of being an error.
+    pub ts_ecr_scaled: bool,
 }
 
 /// A built packet, and the connection it belongs to.
@@ -233,7 +236,7 @@ impl Inbound<'_> {
             }
             Some(AstOptions::List { options: list, .. }) => {
                 for o in list {
-                    options.push(self.option(o, map, flow)?);
+                    options.push(self.option(o, map, flow, flags.ack())?);
                 }
             }
         }
@@ -251,7 +254,13 @@ impl Inbound<'_> {
         })
     }
 
-    fn option(&self, o: &ast::TcpOption, map: &Mapping, flow: FlowId) -> Result<Opt, ArgError> {
+    fn option(
+        &self,
+        o: &ast::TcpOption,
+        map: &Mapping,
+        flow: FlowId,
+        ack: bool,
+    ) -> Result<Opt, ArgError> {
         Ok(match &o.kind {
             TcpOptionKind::Nop => Opt::Nop,
             TcpOptionKind::Eol => Opt::Eol,
@@ -277,8 +286,24 @@ impl Inbound<'_> {
                         .map_err(|_| ArgError::script("at most 4 SACK blocks fit", o.span))?,
                 )
             }
+            // packetdrill: the ecr of a segment with ACK echoes one of the
+            // stack's TS vals; without ACK it is sent as written.
             TcpOptionKind::Timestamp { val, ecr } => {
-                Opt::Ts(u32_of(val)?, map.ts_ecr_to_live(flow, u32_of(ecr)?))
+                let script = u32_of(ecr)?;
+                let live = if ack {
+                    map.ts_ecr_to_live(flow, script, self.ts_ecr_scaled)
+                        .ok_or_else(|| {
+                            ArgError::script(
+                                format!(
+                                    "TS ecr {script} echoes no TS val an outbound line of this connection wrote (--tcp_ts_ecr_scaled would shift it by the first TS val's offset)"
+                                ),
+                                ecr.span,
+                            )
+                        })?
+                } else {
+                    script
+                };
+                Opt::Ts(u32_of(val)?, live)
             }
             TcpOptionKind::FastOpen(c) => Opt::Fo(cookie(self.defines, c.as_ref())?),
             TcpOptionKind::FastOpenExp(c) => Opt::FoExp(cookie(self.defines, c.as_ref())?),

@@ -19,6 +19,10 @@
 //!   blocks and quoted ICMP sequence numbers are the stack's;
 //! - TS `val` of inbound packets is used as written; the stack's TS values
 //!   are shifted by the offset learned from the first TS option it sends;
+//!   an inbound TS `ecr` (on a segment with ACK) names a TS val an earlier
+//!   outbound line wrote and becomes the live value that packet carried; a
+//!   value no line wrote is an error unless `--tcp_ts_ecr_scaled` says to
+//!   shift it by the first offset;
 //! - each new passive connection gets a fresh remote port; an active one
 //!   takes the ports of the SYN the stack sends;
 //! - netdrill's one extension (harness/SCRIPT-EXTENSIONS.md): a line with
@@ -61,6 +65,8 @@ pub struct Flow {
     pub remote_isn: Option<u32>,
     /// live TS val − script TS val, for the stack's timestamps, once seen.
     pub ts_offset: Option<u32>,
+    /// Every TS val an outbound line wrote → the live value of that packet.
+    pub ts_vals: BTreeMap<u32, u32>,
     /// The live fd the stack's socket for this flow has, once known.
     pub live_fd: Option<i32>,
     /// The live sequence number of the last TCP segment the stack sent (what
@@ -270,6 +276,7 @@ impl Mapping {
             local_script_isn: 0,
             remote_isn: None,
             ts_offset: None,
+            ts_vals: BTreeMap::new(),
             live_fd: None,
             last_out_seq: None,
             named: false,
@@ -425,8 +432,9 @@ impl Mapping {
             f.local_isn = Some(seq);
             f.local_script_isn = script_syn_seq.unwrap_or(0);
         }
-        if let (Some((live_val, script_val)), None) = (ts, f.ts_offset) {
-            f.ts_offset = Some(live_val.wrapping_sub(script_val));
+        if let Some((live_val, script_val)) = ts {
+            f.ts_vals.insert(script_val, live_val);
+            f.ts_offset.get_or_insert(live_val.wrapping_sub(script_val));
         }
     }
 
@@ -487,12 +495,18 @@ impl Mapping {
         }
     }
 
-    /// An inbound TS `ecr` (echoing the stack's TS val) in live numbering.
-    pub fn ts_ecr_to_live(&self, id: FlowId, script: u32) -> u32 {
-        match self.flows[id.0].ts_offset {
-            Some(off) => script.wrapping_add(off),
-            None => script,
+    /// An inbound TS `ecr` (echoing the stack's TS val) in live numbering:
+    /// the live value of the outbound packet whose line wrote that TS val;
+    /// failing that, with `scaled` (`--tcp_ts_ecr_scaled`), shifted by the
+    /// offset of the first TS val. `None`: the script's value means nothing
+    /// live (packetdrill refuses such a packet).
+    pub fn ts_ecr_to_live(&self, id: FlowId, script: u32, scaled: bool) -> Option<u32> {
+        let f = &self.flows[id.0];
+        if let Some(live) = f.ts_vals.get(&script) {
+            return Some(*live);
         }
+        let off = f.ts_offset.filter(|_| scaled)?;
+        Some(script.wrapping_add(off))
     }
 
     /// An outbound TS `val` in script numbering (once the offset is known).
@@ -589,9 +603,21 @@ mod tests {
         assert_eq!(m.flow_for_inbound(Proto::Tcp), id);
         assert_eq!(m.local_seq_to_live(id, 1, false), 1_000_001);
         // TS: live 77000 is script 700; an inbound ecr of 700 means live 77000.
-        assert_eq!(m.ts_ecr_to_live(id, 700), 77_000);
-        assert_eq!(m.ts_ecr_to_live(id, 710), 77_010);
+        assert_eq!(m.ts_ecr_to_live(id, 700, false), Some(77_000));
+        // A value no line wrote: shifted only with --tcp_ts_ecr_scaled.
+        assert_eq!(m.ts_ecr_to_live(id, 710, false), None);
+        assert_eq!(m.ts_ecr_to_live(id, 710, true), Some(77_010));
         assert_eq!(m.ts_val_to_script(id, 77_100), 800);
+        // A later line wrote 800 for a packet whose live val was 77_095 (the
+        // stack's clock is not the script's): ecr 800 echoes that packet.
+        m.learn_outbound(id, false, 1_000_001, None, Some((77_095, 800)));
+        assert_eq!(m.ts_ecr_to_live(id, 800, false), Some(77_095));
+        assert_eq!(m.ts_ecr_to_live(id, 800, true), Some(77_095));
+        assert_eq!(
+            m.ts_val_to_script(id, 77_095),
+            795,
+            "the first offset stays"
+        );
     }
 
     #[test]
@@ -656,7 +682,7 @@ mod tests {
         assert_eq!(m.local_seq_to_live(id, 1, false), 1);
         assert_eq!(m.local_seq_to_script(id, 1, false), 1);
         assert_eq!(m.remote_seq_to_live(id, 1, false), 1);
-        assert_eq!(m.ts_ecr_to_live(id, 9), 9);
+        assert_eq!(m.ts_ecr_to_live(id, 9, true), None, "no TS val seen yet");
     }
 
     #[test]
@@ -699,7 +725,8 @@ mod tests {
                 proptest::prop_assert_eq!(m.local_seq_to_script(id, m.local_seq_to_live(id, x, syn), syn), x);
                 proptest::prop_assert_eq!(m.remote_seq_to_script(id, m.remote_seq_to_live(id, x, syn), syn), x);
             }
-            proptest::prop_assert_eq!(m.ts_val_to_script(id, m.ts_ecr_to_live(id, x)), x);
+            let live = m.ts_ecr_to_live(id, x, true);
+            proptest::prop_assert_eq!(live.map(|l| m.ts_val_to_script(id, l)), Some(x));
             proptest::prop_assert_eq!(m.local_seq_to_script(id, isn, false), 0);
             proptest::prop_assert_eq!(m.local_seq_to_script(id, isn, true), x ^ 0x5555);
             proptest::prop_assert_eq!(m.ts_val_to_script(id, ts_live), ts_script);

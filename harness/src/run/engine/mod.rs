@@ -336,6 +336,7 @@ impl Engine<'_> {
         let builder = Inbound {
             net: &self.cfg.net,
             defines: &self.cfg.defines,
+            ts_ecr_scaled: self.cfg.ts_ecr_scaled,
         };
         let built = builder.build(p, &mut self.map).map_err(stop)?;
         self.check_start(line, w, "inbound packet")?;

@@ -895,3 +895,43 @@ fn timestamps_in_control_messages_are_checked_in_script_time() {
         "{f:?}"
     );
 }
+
+/// packetdrill's rule for an inbound TS ecr: it names a TS val an outbound
+/// line wrote (and becomes that packet's live value); any other value is
+/// refused unless `--tcp_ts_ecr_scaled` shifts it by the first offset.
+#[test]
+fn an_inbound_ts_ecr_must_echo_a_written_ts_val_unless_scaled() {
+    let fake = || {
+        let mut f = Fake::new();
+        f.replies.extend([ok(3), ok(0), ok(0)]);
+        let mut synack = Seg::new("S.", ISN, 1);
+        synack.options = vec![TcpOption::Timestamps {
+            tsval: 777_000,
+            tsecr: 100,
+        }];
+        f.on_inject
+            .push_back(vec![(Duration::ZERO, synack.bytes())]);
+        f.on_inject.push_back(vec![]);
+        f
+    };
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 1000 <TS val 100 ecr 0>
++0 > S. 0:0(0) ack 1 <TS val 5000 ecr 100>
++0 < . 1:1(0) ack 1 win 1000 <nop,nop,TS val 101 ecr 5007>
+";
+    let mut f = fake();
+    let r = play(src, &mut f);
+    let Verdict::Error(e) = &r.verdict else {
+        panic!("{}", r.verdict)
+    };
+    assert!(e.message.contains("TS ecr 5007"), "{e:?}");
+    assert_eq!(e.line, Some(6));
+    assert_eq!(f.injected.len(), 1, "the refused packet is not sent");
+    let mut f = fake();
+    let r = play_with(src, &mut f, &[("tcp_ts_ecr_scaled".into(), None)]);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    let (_, _, ack) = tcp_of(&f.injected[1].1);
+    assert_eq!(ack.options.timestamps(), Some((101, 777_007)));
+}
