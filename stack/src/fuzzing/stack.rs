@@ -12,7 +12,9 @@
 //!   (the peer's stream is a fixed pattern, so a duplicate, a gap or a
 //!   reordering shows as a wrong byte);
 //! - memory stays bounded: the receive queue within the receive buffer,
-//!   the out-of-order store within its limit, the output queue small.
+//!   the out-of-order store within its limit, the output queue small;
+//! - every connection's own invariants (`Connection::check_invariants`:
+//!   sequence variables, send buffer, out-of-order store, timers).
 
 use crate::linux::{self, Errno};
 use crate::socket::{Buf, Call, CallOutcome, CallOutput, CallResult};
@@ -193,6 +195,12 @@ impl Driver {
 
     fn check(&mut self) {
         let _ = self.collect();
+        // Every connection, including orphans and queued ones.
+        for c in self.st.connections() {
+            if let Err(e) = c.check_invariants() {
+                panic!("invariant violated: {e}");
+            }
+        }
         let Some(fd) = self.fd else { return };
         let Some(c) = self.st.connection(fd) else {
             return;

@@ -19,6 +19,29 @@ pub fn to_segment(r: &TcpRepr<'_>) -> Segment {
 pub fn to_segment_into(r: &TcpRepr<'_>, seg: &mut Segment) {
     let options = &mut seg.options;
     options.clear();
+    if let Some((tsval, tsecr)) = r.options.as_nop_nop_timestamps() {
+        // The options of nearly every segment after the handshake.
+        options.extend([
+            TcpOpt::Nop,
+            TcpOpt::Nop,
+            TcpOpt::Timestamps { tsval, tsecr },
+        ]);
+    } else {
+        decode_options(r, options);
+    }
+    seg.src_port = r.src_port;
+    seg.dst_port = r.dst_port;
+    seg.seq = SeqNumber(r.seq);
+    seg.ack = SeqNumber(r.ack);
+    seg.flags = Flags(r.flags.bits());
+    seg.window = r.window;
+    seg.urgent = r.urgent;
+    seg.payload.clear();
+    seg.payload.extend_from_slice(r.payload);
+}
+
+/// Every option of `r`, in order, into `options`.
+fn decode_options(r: &TcpRepr<'_>, options: &mut Vec<TcpOpt>) {
     for opt in r.options.iter() {
         options.push(match opt {
             TcpOption::Eol => TcpOpt::Eol,
@@ -58,22 +81,22 @@ pub fn to_segment_into(r: &TcpRepr<'_>, seg: &mut Segment) {
             TcpOption::Malformed(_) => break,
         });
     }
-    seg.src_port = r.src_port;
-    seg.dst_port = r.dst_port;
-    seg.seq = SeqNumber(r.seq);
-    seg.ack = SeqNumber(r.ack);
-    seg.flags = Flags(r.flags.bits());
-    seg.window = r.window;
-    seg.urgent = r.urgent;
-    seg.payload.clear();
-    seg.payload.extend_from_slice(r.payload);
 }
 
 /// The wire form of a segment the engine wants sent. Options that do not
 /// fit in 40 bytes are left off (the engine never builds such a list).
 pub fn to_repr(s: &Segment) -> TcpRepr<'_> {
-    let mut options = TcpOptions::NONE;
-    for o in &s.options {
+    let (mut options, rest) = match s.options.as_slice() {
+        // The options of nearly every segment after the handshake.
+        [
+            TcpOpt::Nop,
+            TcpOpt::Nop,
+            TcpOpt::Timestamps { tsval, tsecr },
+            rest @ ..,
+        ] => (TcpOptions::nop_nop_timestamps(*tsval, *tsecr), rest),
+        all => (TcpOptions::NONE, all),
+    };
+    for o in rest {
         let sack;
         let raw;
         let opt = match o {
@@ -154,5 +177,48 @@ mod tests {
         };
         let repr = to_repr(&seg);
         assert_eq!(to_segment(&repr), seg);
+    }
+
+    /// The shortcuts for `nop,nop,TS` (alone or followed by SACK) give what
+    /// the general encoding and decoding give.
+    #[test]
+    fn the_timestamps_shortcut_matches_the_general_path() {
+        let ts = [
+            TcpOpt::Nop,
+            TcpOpt::Nop,
+            TcpOpt::Timestamps {
+                tsval: 0x0102_0304,
+                tsecr: 0xa0b0_c0d0,
+            },
+        ];
+        let sack = TcpOpt::Sack(vec![SackBlock {
+            left: SeqNumber(5),
+            right: SeqNumber(9),
+        }]);
+        let lists = [
+            ts.to_vec(),
+            [&ts[..], &[TcpOpt::Nop, TcpOpt::Nop, sack]].concat(),
+            ts[2..].to_vec(),
+        ];
+        for options in lists {
+            let seg = Segment {
+                options: options.clone(),
+                ..Segment::default()
+            };
+            let general: Vec<TcpOption<'_>> = options
+                .iter()
+                .map(|o| match o {
+                    TcpOpt::Nop => TcpOption::Nop,
+                    TcpOpt::Timestamps { tsval, tsecr } => TcpOption::Timestamps {
+                        tsval: *tsval,
+                        tsecr: *tsecr,
+                    },
+                    _ => TcpOption::Sack(SackBlocks::new(&[(5, 9)]).unwrap()),
+                })
+                .collect();
+            let repr = to_repr(&seg);
+            assert_eq!(repr.options, TcpOptions::from_options(&general).unwrap());
+            assert_eq!(to_segment(&repr).options, options);
+        }
     }
 }

@@ -82,7 +82,7 @@ impl Stack {
     /// Retries every blocked call, in the order they were made, until a
     /// pass completes none (one completion can unblock another).
     pub(crate) fn retry_pending(&mut self) {
-        loop {
+        while !self.pending.is_empty() {
             let ids: Vec<_> = self.pending.keys().copied().collect();
             let mut progressed = false;
             for id in ids {

@@ -216,6 +216,32 @@ pub struct TcpOptions(InlineBytes<MAX_LEN>);
 impl TcpOptions {
     pub const NONE: TcpOptions = TcpOptions(InlineBytes::EMPTY);
 
+    /// `nop,nop,TS val ecr`: the layout RFC 7323 Appendix A recommends for
+    /// the timestamps option on every non-SYN segment (12 bytes, aligned).
+    #[inline]
+    pub fn nop_nop_timestamps(tsval: u32, tsecr: u32) -> TcpOptions {
+        let mut b = [0u8; 12];
+        b[..4].copy_from_slice(&[kind::NOP, kind::NOP, kind::TIMESTAMPS, 10]);
+        b[4..8].copy_from_slice(&tsval.to_be_bytes());
+        b[8..].copy_from_slice(&tsecr.to_be_bytes());
+        let mut out = TcpOptions::NONE;
+        // 12 bytes always fit in 40.
+        let _ = out.0.extend(&b, HEADER, "options");
+        out
+    }
+
+    /// (TSval, TSecr) if the options are exactly [`Self::nop_nop_timestamps`]
+    /// (the common case, recognised without walking the list).
+    #[inline]
+    pub fn as_nop_nop_timestamps(&self) -> Option<(u32, u32)> {
+        match self.as_bytes() {
+            [kind::NOP, kind::NOP, kind::TIMESTAMPS, 10, ts @ ..] if ts.len() == 8 => {
+                Some((u32_at(ts, 0), u32_at(ts, 4)))
+            }
+            _ => None,
+        }
+    }
+
     /// Encodes `options` in the given order, exactly (no padding is added:
     /// `TcpRepr::emit` pads to a word with zero bytes, RFC 9293 §3.1).
     pub fn from_options(options: &[TcpOption<'_>]) -> Result<Self, WireError> {
