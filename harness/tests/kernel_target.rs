@@ -330,6 +330,7 @@ fn udp_sendto_recvfrom(v: IpVersion) -> Outcome {
             len: 4,
             flags: 0,
             addr: Some(to),
+            addr_unspec: false,
         },
         4,
     )?;

@@ -280,9 +280,12 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
             let fd = env.fd(&a[0])?;
             let len = ev.len(&a[2])?;
             let flags = ev.i32(&a[3])?;
-            let addr = if is_ellipsis(&a[4])
-                && env.is_stream(fd)
-                && i64::from(flags) & linux::MSG_FASTOPEN == 0
+            // A bare `AF_UNSPEC`: a sockaddr of that family, no address.
+            let addr_unspec = matches!(&a[4].kind, ExprKind::Symbol(id) if id.name == "AF_UNSPEC");
+            let addr = if addr_unspec
+                || (is_ellipsis(&a[4])
+                    && env.is_stream(fd)
+                    && i64::from(flags) & linux::MSG_FASTOPEN == 0)
             {
                 // A connected TCP socket ignores the address; none is passed.
                 None
@@ -295,6 +298,7 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
                 len,
                 flags,
                 addr,
+                addr_unspec,
             }
         }
         "recv" => {

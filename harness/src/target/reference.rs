@@ -135,14 +135,17 @@ fn unmodelled_flags(call: &Syscall) -> Option<&'static str> {
     .map(|(_, name)| name)
 }
 
-/// A read into a NULL buffer: the stack's calls have no NULL destination
+/// Arguments the stack's calls cannot carry: a read into a NULL buffer
 /// (Linux answers `EFAULT` once it has data to copy, blocks or says `EAGAIN`
-/// before), so the call cannot be answered faithfully.
+/// before) and an `AF_UNSPEC` destination address.
 fn unmodelled_buffer(call: &Syscall) -> Option<&'static str> {
     match call {
         Syscall::Read { buf_null: true, .. }
         | Syscall::Recv { buf_null: true, .. }
         | Syscall::RecvFrom { buf_null: true, .. } => Some("a NULL buffer to read into"),
+        Syscall::SendTo {
+            addr_unspec: true, ..
+        } => Some("an AF_UNSPEC destination address"),
         _ => None,
     }
 }

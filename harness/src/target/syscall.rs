@@ -114,6 +114,9 @@ pub enum Syscall {
         len: usize,
         flags: i32,
         addr: Option<SocketAddr>,
+        /// The address is a `struct sockaddr` of family `AF_UNSPEC` (and
+        /// `addr` is `None`): what a script's bare `AF_UNSPEC` passes.
+        addr_unspec: bool,
     },
     SendMsg {
         fd: i32,

@@ -935,3 +935,28 @@ fn an_inbound_ts_ecr_must_echo_a_written_ts_val_unless_scaled() {
     let (_, _, ack) = tcp_of(&f.injected[1].1);
     assert_eq!(ack.options.timestamps(), Some((101, 777_007)));
 }
+
+#[test]
+fn a_bare_af_unspec_address_reaches_the_target_as_such() {
+    let mut f = Fake::new();
+    f.replies
+        .extend([ok(3), Reply::Now(SyscallResult::err(95))]);
+    let r = play(
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+         +0 sendto(3, ..., 0, MSG_FASTOPEN, AF_UNSPEC, ...) = -1 EOPNOTSUPP (Operation not supported)\n",
+        &mut f,
+    );
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert!(
+        matches!(
+            &f.calls[1],
+            Syscall::SendTo {
+                addr: None,
+                addr_unspec: true,
+                ..
+            }
+        ),
+        "{:?}",
+        f.calls[1]
+    );
+}

@@ -166,9 +166,15 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
             len,
             flags,
             addr,
+            addr_unspec,
         } => {
             let mut b = input(buf, *len, "sendto buffer")?;
-            let a = addr.as_ref().map(abi::encode_sockaddr);
+            // AF_UNSPEC is 0: a zeroed sockaddr of sockaddr_in's size.
+            let a = if *addr_unspec {
+                Some(vec![0u8; 16])
+            } else {
+                addr.as_ref().map(abi::encode_sockaddr)
+            };
             plain(sys::sendto(*fd, user(&mut b, *len), *flags, a.as_deref()))
         }
         Syscall::SendMsg { fd, msg, flags } => send_msg(*fd, msg, *flags)?,

@@ -83,6 +83,7 @@ pub fn call(c: Syscall) -> s::Call {
             len,
             flags,
             addr,
+            ..
         } => s::Call::SendTo {
             fd,
             buf: buf(b),

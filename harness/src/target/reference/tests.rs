@@ -221,6 +221,7 @@ fn features_the_stack_lacks_are_unsupported_not_failed() {
         len: 4,
         flags: linux::MSG_FASTOPEN as i32,
         addr: None,
+        addr_unspec: false,
     };
     assert!(
         matches!(t.syscall(send), Err(TargetError::Unsupported(w)) if w.contains("MSG_FASTOPEN"))
@@ -247,7 +248,7 @@ fn features_the_stack_lacks_are_unsupported_not_failed() {
 }
 
 #[test]
-fn a_null_read_buffer_is_unsupported_not_answered() {
+fn null_read_buffers_and_af_unspec_addresses_are_unsupported_not_answered() {
     let mut t = target();
     for call in [
         Syscall::Read {
@@ -273,6 +274,17 @@ fn a_null_read_buffer_is_unsupported_not_answered() {
             other => panic!("{other:?}"),
         }
     }
+    let unspec = Syscall::SendTo {
+        fd: 3,
+        buf: crate::target::Buf::Data(vec![]),
+        len: 0,
+        flags: 0,
+        addr: None,
+        addr_unspec: true,
+    };
+    assert!(
+        matches!(t.syscall(unspec), Err(TargetError::Unsupported(w)) if w.contains("AF_UNSPEC"))
+    );
     // With a buffer, the same call reaches the stack (no such fd).
     let r = t
         .syscall(Syscall::Read {
