@@ -22,7 +22,7 @@ mod kernel_support;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kernel_support::*;
 use netdrill::target::kernel::{KernelTarget, check_available};
-use netdrill::target::{Event, IpVersion, Started, Syscall, Target};
+use netdrill::target::{Buf, Event, IpVersion, Started, Syscall, Target};
 use netdrill_stack::linux;
 use netdrill_stack::time::Duration;
 use netdrill_stack::wire::{TcpFlags, TcpOption};
@@ -148,6 +148,24 @@ fn syscall(c: &mut Criterion) {
     report("kernel/syscall/getsockopt", &mut samples);
 }
 
+/// Closes `fd` with a RST (SO_LINGER 0), read off the wire: nothing of the
+/// connection stays to send packets later.
+fn abort(t: &mut KernelTarget, fd: i32) {
+    let linger_zero = [1i32.to_ne_bytes(), 0i32.to_ne_bytes()].concat();
+    let linger = Syscall::SetSockOpt {
+        fd,
+        level: linux::SOL_SOCKET as i32,
+        name: linux::SO_LINGER as i32,
+        value: Buf::Data(linger_zero),
+        len: 8,
+    };
+    call(t, linger).expect("SO_LINGER");
+    call(t, Syscall::Close { fd }).expect("close");
+    let (_, bytes) = next_packet(t, Duration::from_secs(1)).expect("RST");
+    let rst = parse_tcp(&bytes).expect("TCP");
+    assert!(rst.flags.contains(TcpFlags::RST), "{rst:?}");
+}
+
 /// Starts an accept on an empty queue until it is reported blocked, then
 /// completes it with a handshake (untimed) so the worker is free again.
 fn blocking_call(c: &mut Criterion) {
@@ -176,7 +194,7 @@ fn blocking_call(c: &mut Criterion) {
                 match t.next_event(deadline).expect("completion") {
                     Some(Event::SyscallDone { result, .. }) => {
                         let (fd, _) = accepted_fd(&result).expect("accepted");
-                        call(&mut t, Syscall::Close { fd }).expect("close");
+                        abort(&mut t, fd);
                     }
                     other => panic!("expected the accept to return, got {other:?}"),
                 }

@@ -68,7 +68,7 @@ impl Worker {
                     .and_then(|()| File::open("/proc/thread-self/stat"));
                 let ok = entered.is_ok();
                 // Lives as long as the thread: nothing to give back.
-                let _ = realtime::raise_current_thread();
+                let _ = realtime::raise_current_thread(realtime::Role::Worker);
                 let _ = ready_tx.send(entered);
                 if !ok {
                     return;
