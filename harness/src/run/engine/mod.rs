@@ -7,10 +7,11 @@
 //! - an outbound packet is the next packet the stack sent (already queued, or
 //!   awaited until the window closes), compared field by field.
 //!
-//! Packets the stack sends are consumed strictly in order, so a packet the
-//! script does not list shows up as a mismatch (or as early) at the next
-//! outbound line. As in packetdrill, packets after the last outbound line
-//! are not compared; they are noted.
+//! Packets the stack sends are consumed in order, so a packet the script
+//! does not list shows up as a mismatch (or as early) at the next outbound
+//! line; as in packetdrill, only packets of the connection under test count
+//! (others are passed over with a note), and packets after the last
+//! outbound line are not compared, only noted.
 //! One blocking syscall may be outstanding, as in packetdrill's single
 //! syscall thread; the next syscall line waits for it.
 //!
@@ -42,6 +43,16 @@ mod commands;
 
 /// Why the loop stopped before the end (boxed: verdicts are large).
 type Stop = Box<Verdict>;
+
+/// What an outbound line does with a queued packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    /// It is compared with the line.
+    Take,
+    /// It belongs to a connection the script is not testing now: dropped,
+    /// as packetdrill drops packets not of its socket under test.
+    PassOver,
+}
 
 fn stop(v: impl Into<Verdict>) -> Stop {
     Box::new(v.into())
@@ -362,10 +373,12 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// The next packet of the socket under test. As in packetdrill, a packet
-    /// of an older, closed connection (the FIN of a socket the script closed
-    /// while it now expects the SYN of a new one) is not the one an outbound
-    /// line describes: it is passed over, with a note.
+    /// The next packet of the connection an outbound line is about, waiting
+    /// no later than `deadline`. As in packetdrill, which only reads packets
+    /// of its socket under test, a packet of another connection the script
+    /// knows (an older one finishing its close, another socket's ACK) is not
+    /// the one the line describes: it is passed over, with a note. Packets
+    /// of connections `(port N)` lines named are always compared.
     fn next_packet_of_socket_under_test(
         &mut self,
         deadline: Instant,
@@ -373,7 +386,7 @@ impl Engine<'_> {
         port: Option<u16>,
     ) -> Result<Option<(Instant, Vec<u8>)>, Stop> {
         while let Some((at, bytes)) = self.next_packet(deadline, line)? {
-            if !self.of_another_connection(&bytes, port) {
+            if self.fate(&bytes, port) == Fate::Take {
                 return Ok(Some((at, bytes)));
             }
             let shown = match outbound::parse(&bytes) {
@@ -391,28 +404,32 @@ impl Engine<'_> {
         Ok(None)
     }
 
-    /// Whether a packet belongs to an older connection whose socket the
-    /// script has closed (an orphan finishing its close) while the socket
-    /// under test is another one. A packet of a connection never seen is a
-    /// new one, and one of an open socket, of a connection a `(port N)` line
-    /// named, or to the port the line expects (`port`) is always compared.
-    fn of_another_connection(&self, bytes: &[u8], port: Option<u16>) -> bool {
+    /// What an outbound line (naming remote `port`, or none) does with a
+    /// packet the stack sent. A packet of a connection never seen is a new
+    /// one, taken; so is one that is not TCP or UDP.
+    fn fate(&self, bytes: &[u8], port: Option<u16>) -> Fate {
         let Ok(Some(d)) = outbound::parse(bytes) else {
-            return false;
+            return Fate::Take;
         };
         let (proto, local, remote) = match &d.upper {
             netdrill_stack::wire::UpperRepr::Tcp(t) => (Proto::Tcp, t.src_port, t.dst_port),
             netdrill_stack::wire::UpperRepr::Udp(u) => (Proto::Udp, u.src_port, u.dst_port),
-            _ => return false,
+            _ => return Fate::Take,
         };
         let Some(flow) = self.map.find_flow(proto, local, remote) else {
-            return false;
+            return Fate::Take;
         };
+        let f = self.map.flow(flow);
         let current =
             matches!(self.map.current(), super::mapping::Current::Flow(cur) if cur == flow);
-        let f = self.map.flow(flow);
-        let named = f.named || port == Some(f.remote_port);
-        !current && !named && f.live_fd.is_none() && f.local_isn.is_some()
+        // The connection under test, the one the line names, and every
+        // connection a `(port N)` line named are compared (a packet to
+        // another port than the line's then differs in `port`).
+        if current || f.named || port == Some(f.remote_port) {
+            Fate::Take
+        } else {
+            Fate::PassOver
+        }
     }
 
     /// The next packet the stack sends, waiting no later than `deadline`.

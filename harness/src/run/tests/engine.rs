@@ -661,7 +661,7 @@ fn numbers_after_a_syn_count_from_the_isn_the_syn_line_names() {
 }
 
 #[test]
-fn a_packet_of_a_closed_connection_is_passed_over_for_the_socket_under_test() {
+fn packets_of_connections_not_under_test_are_passed_over() {
     let mut f = server_fake();
     let mut data = Seg::new("P.", ISN.wrapping_add(1), 1);
     data.len = 1000;
@@ -689,7 +689,9 @@ fn a_packet_of_a_closed_connection_is_passed_over_for_the_socket_under_test() {
         "{:?}",
         r.notes
     );
-    // While its socket is open, the same FIN is compared (and here fails).
+    // With its socket still open the FIN is passed over all the same: only
+    // the socket under test (here socket 5, connecting) counts, as in
+    // packetdrill, which never reads packets of other sockets.
     let mut f = server_fake();
     f.send_at(Instant::from_micros(100_100), data.bytes());
     f.send_at(
@@ -702,6 +704,24 @@ fn a_packet_of_a_closed_connection_is_passed_over_for_the_socket_under_test() {
     let src = format!(
         "{SERVER}+.2 socket(..., SOCK_STREAM, IPPROTO_TCP) = 5\n+0 connect(5, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n+0 > S 0:0(0)\n"
     );
+    let r = play(&src, &mut f);
+    assert_eq!(r.verdict, Verdict::Pass, "{}", r.verdict);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.text.contains("another connection")),
+        "{:?}",
+        r.notes
+    );
+    // But the FIN of the socket under test itself is compared: an extra
+    // packet there fails.
+    let mut f = server_fake();
+    f.send_at(Instant::from_micros(100_100), data.bytes());
+    f.send_at(
+        Instant::from_micros(100_200),
+        Seg::new("F.", ISN.wrapping_add(1001), 1).bytes(),
+    );
+    let src = format!("{SERVER}+.1 < . 1:1(0) ack 1001 win 257\n+0 > . 1001:1001(0) ack 1\n");
     assert!(matches!(play(&src, &mut f).verdict, Verdict::Fail(_)));
 }
 
