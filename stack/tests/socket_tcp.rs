@@ -404,3 +404,70 @@ fn closing_a_connection_ends_in_time_wait_then_nothing() {
     let fd2 = tcp4(&mut a);
     assert_eq!(fd2, fd);
 }
+
+/// A blocked write whose fd is closed ends with the bytes it already took
+/// (they are queued and will be sent), not EBADF; a blocked read on it
+/// ends with EBADF. A socket that later gets the same fd number is not
+/// touched by either. (Found by the stack fuzz target: the application
+/// must learn of every byte that goes on the wire.)
+#[test]
+fn closing_the_fd_under_a_blocked_write_returns_what_it_took() {
+    let (mut a, mut b) = (local(), remote());
+    let l = listener(&mut b, 80, 8);
+    nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    let s = accept_nb(&mut b, l).expect("accepted");
+    // accept_nb made the listener (and so the child) non-blocking: make
+    // the child blocking.
+    ok(
+        &mut b,
+        Call::Fcntl {
+            fd: s,
+            cmd: linux::F_SETFL as i32,
+            arg: 0,
+        },
+    );
+    let big = vec![7u8; 100_000];
+    let CallOutcome::Pending(w) = b.call(
+        at(0),
+        Call::Write {
+            fd: s,
+            buf: netdrill_stack::socket::Buf::Data(big),
+            len: 100_000,
+        },
+    ) else {
+        panic!("a write larger than the send buffer blocks");
+    };
+    let taken = b.connection(s).expect("connection").send_queue_len();
+    assert!(taken > 0 && taken < 100_000);
+    ok(&mut b, Call::Close { fd: s });
+    let c = b.poll_completion().expect("the write ends at close");
+    assert_eq!(c.id, w);
+    assert_eq!((c.result.ret, c.result.errno), (taken as i64, None));
+    // The fd number is reused; the old call is gone for good.
+    let again = tcp4(&mut b);
+    assert_eq!(again, s, "lowest free fd");
+    run_until(&mut a, &mut b, at(2000));
+    assert!(b.poll_completion().is_none());
+    assert!(b.pending_calls().next().is_none());
+    // A blocked read (nothing read yet) on a closed fd: EBADF.
+    let (mut a, mut b) = (local(), remote());
+    let l = listener(&mut b, 80, 8);
+    let fd = nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    accept_nb(&mut b, l).expect("accepted");
+    ok(
+        &mut a,
+        Call::Fcntl {
+            fd,
+            cmd: linux::F_SETFL as i32,
+            arg: 0,
+        },
+    );
+    let CallOutcome::Pending(r) = a.call(at(0), Call::Read { fd, len: 10 }) else {
+        panic!("a read with nothing to read blocks");
+    };
+    ok(&mut a, Call::Close { fd });
+    let c = a.poll_completion().expect("the read ends at close");
+    assert_eq!((c.id, c.result.errno), (r, Some(Errno::EBADF)));
+}

@@ -17,7 +17,7 @@
 //!   sequence variables, send buffer, out-of-order store, timers).
 
 use crate::linux::{self, Errno};
-use crate::socket::{Buf, Call, CallOutcome, CallOutput, CallResult};
+use crate::socket::{Buf, Call, CallId, CallOutcome, CallOutput, CallResult};
 use crate::time::{Duration, Instant};
 use crate::wire::{
     Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, TcpFlags,
@@ -113,12 +113,25 @@ struct Driver {
     written: u64,
     read: u64,
     ts_val: u32,
+    /// A blocking write in progress and its length: the stack may already
+    /// send part of it, so its bytes count as written until it completes.
+    pending_write: Option<(CallId, u64)>,
+    /// Blocking reads in progress (and whether each peeks), in call order.
+    pending_reads: Vec<(CallId, bool)>,
 }
 
 fn done(st: &mut Stack, now: Instant, call: Call) -> Option<CallResult> {
     match st.call(now, call) {
         CallOutcome::Done(r) => Some(r),
         CallOutcome::Pending(_) => None,
+    }
+}
+
+/// The data a receive call returned, if any.
+fn data_of(r: &CallResult) -> &[u8] {
+    match &r.out {
+        CallOutput::Data(d) => d,
+        _ => &[],
     }
 }
 
@@ -174,7 +187,8 @@ impl Driver {
                 if !t.flags.syn() && !t.payload.is_empty() {
                     for (k, &b) in t.payload.iter().enumerate() {
                         let i = off + k as u64;
-                        assert!(i < self.written, "sent byte {i} was never written");
+                        let offered = self.written + self.pending_write.map_or(0, |(_, n)| n);
+                        assert!(i < offered, "sent byte {i} was never written");
                         assert_eq!(
                             b,
                             app_byte(i),
@@ -193,8 +207,45 @@ impl Driver {
         seen
     }
 
+    /// A read returned `data` (peeking or not): it must be the peer's
+    /// stream from where the application stands.
+    fn got(&mut self, data: &[u8], peek: bool) {
+        for (k, &b) in data.iter().enumerate() {
+            let i = self.read + k as u64;
+            assert_eq!(
+                b,
+                peer_byte(i),
+                "read byte {i}: out of order, duplicated or lost"
+            );
+        }
+        if !peek {
+            self.read += data.len() as u64;
+        }
+    }
+
+    /// Blocked calls that completed: a write's bytes are now written, a
+    /// read's data is checked like any other.
+    fn completions(&mut self) {
+        while let Some(c) = self.st.poll_completion() {
+            if let Some((id, _)) = self.pending_write {
+                if id == c.id {
+                    self.pending_write = None;
+                    if c.result.ret > 0 {
+                        self.written += c.result.ret as u64;
+                    }
+                    continue;
+                }
+            }
+            if let Some(at) = self.pending_reads.iter().position(|&(id, _)| id == c.id) {
+                let (_, peek) = self.pending_reads.remove(at);
+                self.got(data_of(&c.result), peek);
+            }
+        }
+    }
+
     fn check(&mut self) {
         let _ = self.collect();
+        self.completions();
         // Every connection, including orphans and queued ones.
         for c in self.st.connections() {
             if let Err(e) = c.check_invariants() {
@@ -435,48 +486,37 @@ impl Driver {
                 let d = self.tcp(seq.0, ack.0, TcpFlags::ACK, window, opts, &[]);
                 self.st.handle_packet(now, &d);
             }
+            // One blocked write at a time (as one thread would): its
+            // bytes are where the next write's would go.
+            Op::Write { .. } if self.pending_write.is_some() => {}
             Op::Write { len } => {
                 let data: Vec<u8> = (0..u64::from(len))
                     .map(|k| app_byte(self.written + k))
                     .collect();
-                if let Some(r) = done(
-                    &mut self.st,
-                    now,
-                    Call::Write {
-                        fd,
-                        buf: Buf::Data(data),
-                        len: usize::from(len),
-                    },
-                ) {
-                    if r.ret > 0 {
-                        self.written += r.ret as u64;
-                    }
+                let call = Call::Write {
+                    fd,
+                    buf: Buf::Data(data),
+                    len: usize::from(len),
+                };
+                match self.st.call(now, call) {
+                    CallOutcome::Done(r) if r.ret > 0 => self.written += r.ret as u64,
+                    CallOutcome::Done(_) => {}
+                    CallOutcome::Pending(id) => self.pending_write = Some((id, u64::from(len))),
                 }
             }
+            // A read behind a blocked one would see the stream out of
+            // order only because of the driver's bookkeeping: skip it.
+            Op::Read { .. } if !self.pending_reads.is_empty() => {}
             Op::Read { len, peek } => {
                 let flags = if peek { linux::MSG_PEEK as i32 } else { 0 };
-                if let Some(r) = done(
-                    &mut self.st,
-                    now,
-                    Call::Recv {
-                        fd,
-                        len: usize::from(len),
-                        flags,
-                    },
-                ) {
-                    if let CallOutput::Data(d) = &r.out {
-                        for (k, &b) in d.iter().enumerate() {
-                            let i = self.read + k as u64;
-                            assert_eq!(
-                                b,
-                                peer_byte(i),
-                                "read byte {i}: out of order, duplicated or lost"
-                            );
-                        }
-                        if !peek {
-                            self.read += d.len() as u64;
-                        }
-                    }
+                let call = Call::Recv {
+                    fd,
+                    len: usize::from(len),
+                    flags,
+                };
+                match self.st.call(now, call) {
+                    CallOutcome::Done(r) => self.got(data_of(&r), peek),
+                    CallOutcome::Pending(id) => self.pending_reads.push((id, peek)),
                 }
             }
             Op::Shutdown { how } => {
@@ -538,6 +578,8 @@ pub fn run(input: &Input) {
         written: 0,
         read: 0,
         ts_val: 100,
+        pending_write: None,
+        pending_reads: Vec::new(),
     };
     if !d.open(input) {
         return;
@@ -551,5 +593,6 @@ pub fn run(input: &Input) {
         d.now = t.max(d.now + Duration::from_millis(1));
         d.st.handle_timeout(d.now);
         let _ = d.collect();
+        d.completions();
     }
 }

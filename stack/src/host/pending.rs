@@ -3,7 +3,10 @@
 //! other call) and reports it when it completes, or when its timeout passes.
 
 use super::{Completion, Stack};
-use crate::socket::{Call, CallOutcome, CallResult};
+use crate::linux::Errno;
+use crate::socket::dispatch::RecvShape;
+use crate::socket::tcp_calls::recv_output;
+use crate::socket::{Call, CallId, CallOutcome, CallResult};
 use crate::time::Instant;
 
 /// How far a call got, carried between attempts.
@@ -77,6 +80,43 @@ impl Stack {
         };
         self.after_event();
         out
+    }
+
+    /// `fd` was closed: blocked reads and writes on it end now with what
+    /// they did — the bytes a write already took (they will be sent), the
+    /// data a `MSG_WAITALL` read already took — or `EBADF` if nothing.
+    /// (Otherwise a resumed call would find the fd gone, or reused by a new
+    /// socket, and lose or misplace that count.)
+    pub(crate) fn end_pending_on(&mut self, fd: i32) {
+        let ids: Vec<CallId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.call.data_fd() == Some(fd))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ids {
+            let Some(p) = self.pending.remove(&id) else {
+                continue;
+            };
+            let shape = match p.call {
+                Call::RecvFrom { .. } => Some(RecvShape::From),
+                Call::RecvMsg { .. } => Some(RecvShape::Msg),
+                Call::Read { .. } | Call::Readv { .. } | Call::Recv { .. } => Some(RecvShape::Data),
+                _ => None,
+            };
+            let result = match (shape, p.progress) {
+                (None, pr) if pr.done > 0 => CallResult::ok(pr.done as i64),
+                (Some(shape), pr) if !pr.data.is_empty() => {
+                    CallResult::with(pr.data.len() as i64, recv_output(shape, pr.data, None, 0))
+                }
+                _ => CallResult::err(Errno::EBADF),
+            };
+            self.completions.push_back(Completion {
+                id,
+                at: self.now,
+                result,
+            });
+        }
     }
 
     /// Retries every blocked call, in the order they were made, until a

@@ -203,6 +203,23 @@ pub enum Call {
 }
 
 impl Call {
+    /// The fd a read or write call moves data on (`None` for other calls).
+    pub fn data_fd(&self) -> Option<i32> {
+        match *self {
+            Call::Read { fd, .. }
+            | Call::Readv { fd, .. }
+            | Call::Recv { fd, .. }
+            | Call::RecvFrom { fd, .. }
+            | Call::RecvMsg { fd, .. }
+            | Call::Write { fd, .. }
+            | Call::Writev { fd, .. }
+            | Call::Send { fd, .. }
+            | Call::SendTo { fd, .. }
+            | Call::SendMsg { fd, .. } => Some(fd),
+            _ => None,
+        }
+    }
+
     /// The C name, for messages.
     pub fn name(&self) -> &'static str {
         match self {

@@ -206,6 +206,7 @@ impl Stack {
             Ok(e) => e,
             Err(e) => return Step::Done(CallResult::err(e)),
         };
+        self.end_pending_on(fd);
         let s = match entry.kind {
             FdKind::Epoll(ep) => {
                 self.close_epoll(ep);
