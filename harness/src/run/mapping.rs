@@ -340,7 +340,7 @@ impl Mapping {
             .or_else(|| {
                 self.flows
                     .iter()
-                    .position(|f| f.proto == proto && f.remote_port == remote_port)
+                    .position(|f| f.active && f.proto == proto && f.remote_port == remote_port)
             });
         if let Some(i) = found {
             self.flows[i].named = true;
@@ -788,6 +788,25 @@ mod tests {
         assert_eq!(m.current(), Current::Flow(a));
         assert_eq!(m.flow_for_inbound_line(Proto::Tcp, Some(40_002)), b);
         assert_eq!(m.current(), Current::Flow(a));
+    }
+
+    #[test]
+    fn a_named_port_on_a_new_listener_is_a_new_connection() {
+        let mut m = mapping();
+        m.socket_created(3, Proto::Tcp);
+        m.socket_bound(3, 8080);
+        m.socket_listening(3, Proto::Tcp);
+        let a = m.flow_for_inbound_line(Proto::Tcp, Some(40_001));
+        m.socket_created(4, Proto::Tcp);
+        m.socket_bound(4, 8081);
+        m.socket_listening(4, Proto::Tcp);
+        let b = m.flow_for_inbound_line(Proto::Tcp, Some(40_001));
+        assert_ne!(a, b);
+        assert_eq!(m.flow(b).local_port, 8081);
+        // An active open is found by the port it connected to.
+        m.socket_created(5, Proto::Tcp);
+        let c = m.flow_for_outbound(Proto::Tcp, 33_000, 9090);
+        assert_eq!(m.flow_for_inbound_line(Proto::Tcp, Some(9090)), c);
     }
 
     #[test]
