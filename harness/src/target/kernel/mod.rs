@@ -43,21 +43,19 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration as StdDuration;
 use worker::Worker;
 
-/// When a starting syscall is checked for having blocked: at once (a worker
-/// runs at a higher priority than the driver, so on the driver's CPU it has
-/// already returned or blocked when the driver runs again), then after the
-/// first step, the step doubling after each check up to the longest. Between
-/// checks the driver only sleeps (a completion wakes it): each check is a
-/// `/proc` read, and checking every few microseconds made the calls that
-/// run on another CPU slower.
-const BLOCK_CHECK_FIRST: StdDuration = StdDuration::from_micros(40);
-const BLOCK_CHECK_LONGEST: StdDuration = StdDuration::from_millis(1);
-/// How long a real-time driver spins for a call's completion before it
-/// checks for blocking and sleeps: a getsockopt round trip took 0.5 us that
-/// way against 15-20 us through a sleep and a wake-up (which in a VM cost
-/// inter-processor interrupts). Bounded, and only for real-time drivers: a
+/// How a starting syscall is awaited. A real-time driver first spins for
+/// its completion, briefly: a getsockopt round trip took 0.5 us that way
+/// against 15-20 us through a sleep and a wake-up (in a VM, wake-ups across
+/// CPUs are inter-processor interrupts). Only real-time drivers spin: a
 /// normal-class worker would not run any sooner for it.
 const HANDOFF_SPIN: StdDuration = StdDuration::from_micros(30);
+/// Then the call is checked for having blocked at once, and again after the
+/// first step, the step doubling up to the longest. Between checks the
+/// driver sleeps (a completion wakes it): each check is a `/proc` read, and
+/// checking every few microseconds made slow calls slower. A call that
+/// blocks is asleep within microseconds of starting.
+const BLOCK_CHECK_FIRST: StdDuration = StdDuration::from_micros(40);
+const BLOCK_CHECK_LONGEST: StdDuration = StdDuration::from_millis(1);
 /// Workers started with the run: a blocked call and the next one.
 const INITIAL_WORKERS: usize = 2;
 /// A call still running (not sleeping) after this long is reported blocked.
