@@ -3,9 +3,11 @@
 //!
 //! Every value a script can observe lives here, nowhere else. The Linux values
 //! are Linux 6.x defaults as documented (ip-sysctl.rst, tcp.7) and as the
-//! kernel source defines them; each one is marked `unverified` until the
-//! kernel target has measured it (DESIGN.md: "the Linux profile is learned by
-//! measuring the kernel").
+//! kernel source defines them. Each one says where it comes from: `measured:`
+//! names the kernel-target fact (`harness/tests/kernel_linux_facts.rs`, run
+//! on Linux 6.18) or the corpus script that checked it against the kernel;
+//! `unverified` marks a value not measured yet (DESIGN.md: "the Linux
+//! profile is learned by measuring the kernel").
 //!
 //! # Every difference between `linux` and `rfc`
 //!
@@ -29,7 +31,9 @@
 //! | `time_wait_reopen`          | SYN with higher seq or newer TS | RFC 6191 (TS only)                    | RFC 6191 §2                        |
 //! | `abort_rst_ack`             | RST of ABORT/close carries ACK  | `<SEQ=SND.NXT><CTL=RST>`              | RFC 9293 §3.10.5                   |
 //! | `syn_linear_timeouts`       | 4 SYNs at 1 s, then backoff (measured) | backoff from the first         | RFC 6298 §5.5                      |
-//! | `delay_ack_of_data_fin`     | FIN with data: delayed ACK (measured) | ACK at once                     | RFC 5681 §4.2                      |
+//! | `delay_ack_of_fin`          | ACK of a FIN delayed (ping-pong): 40 ms after data, else the next timer tick (measured) | ACK at once | RFC 5681 §4.2, RFC 9293 §3.10.7.4 |
+//! | `timer_tick`                | 4 ms (HZ 250): RTO and loss-probe timeouts round up to whole ticks (measured) | none (exact) | RFC 6298 (no granularity imposed) |
+//! | `push_per_skb`              | PSH at the end of each send-queue skb (size from the pacing rate, ≥ 2 MSS) (measured) | PSH at the end of each SEND | RFC 9293 §3.9.1.2 |
 //! | `tlp`                       | tail loss probes (RACK-TLP)     | none                                  | RFC 8985 §7 (optional)             |
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
@@ -159,6 +163,9 @@ pub struct Profile {
     pub orphan_retries: u32,
     /// `net.ipv4.tcp_rmem`: min, default, max receive buffer (bytes).
     pub rmem: [u32; 3],
+    /// `net.core.rmem_max`: the largest SO_RCVBUF; Linux also sizes the
+    /// window scale for it.
+    pub rmem_max: u32,
     /// `net.ipv4.tcp_wmem`: min, default, max send buffer (bytes).
     pub wmem: [u32; 3],
     /// `net.ipv4.tcp_adv_win_scale`: the share of the receive buffer offered
@@ -229,9 +236,28 @@ pub struct Profile {
     /// initial RTO before exponential backoff starts (0: RFC 6298 §5.5 from
     /// the first).
     pub syn_linear_timeouts: u32,
-    /// The ACK of a FIN that carries data is delayed as a delayed ACK
-    /// (Linux enters ping-pong mode on the FIN); a bare FIN is ACKed at once.
-    pub delay_ack_of_data_fin: bool,
+    /// The ACK of a FIN that moves ESTABLISHED to CLOSE-WAIT is delayed
+    /// (Linux enters ping-pong mode on the FIN and sends a delayed ACK with
+    /// its current ACK timeout: 40 ms once data has arrived, zero — the
+    /// next timer tick — before).
+    pub delay_ack_of_fin: bool,
+    /// The kernel timer granularity (Linux jiffy, HZ 250): RTO and loss-probe
+    /// timeouts are whole ticks, rounded up (`usecs_to_jiffies`); a zero
+    /// timeout fires at the next tick. `Duration::ZERO`: exact timeouts.
+    pub timer_tick: Duration,
+    /// PSH goes at the end of every skb of the send queue (Linux), not only
+    /// at the end of each write: a write is cut into skbs of the size goal
+    /// `tcp_tso_autosize` gives at the current pacing rate (at least
+    /// `min_tso_segs` MSS), and the last skb grows with the next write while
+    /// none of it has been sent.
+    pub push_per_skb: bool,
+    /// `net.ipv4.tcp_min_tso_segs`: the smallest skb size goal, in MSS.
+    pub min_tso_segs: u32,
+    /// `net.ipv4.tcp_pacing_ss_ratio` / `tcp_pacing_ca_ratio`: the pacing
+    /// rate in percent of cwnd·MSS/SRTT in slow start / congestion avoidance
+    /// (only the skb size goal uses it; segments are not paced).
+    pub pacing_ss_ratio: u32,
+    pub pacing_ca_ratio: u32,
     /// Tail loss probes (RFC 8985 §7; Linux `tcp_early_retrans` 3 or 4).
     pub tlp: bool,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
@@ -274,54 +300,75 @@ impl fmt::Display for SysctlError {
 impl std::error::Error for SysctlError {}
 
 impl Profile {
-    /// Linux 6.x defaults. Every value: unverified (not yet measured against
-    /// the kernel target).
+    /// Linux 6.x defaults (6.18 where measured).
     pub const fn linux() -> Profile {
         Profile {
             kind: ProfileKind::Linux,
-            sack: true,                                            // unverified
-            timestamps: true,                                      // unverified
-            window_scaling: true,                                  // unverified
-            syn_retries: 6,                                        // unverified
-            synack_retries: 5,                                     // unverified
-            retries1: 3,                                           // unverified
-            retries2: 15,                                          // unverified
-            r2_time: None,                                         // unverified
-            orphan_retries: 0,                                     // unverified
-            rmem: [4096, 131_072, 6_291_456],                      // unverified
-            wmem: [4096, 16_384, 4_194_304],                       // unverified
-            adv_win_scale: 1,                                      // unverified
-            syncookies: 1,                                         // unverified
-            ecn: 2,                                                // unverified
-            min_rtt_wlen: 300,                                     // unverified
-            fin_timeout: Duration::from_secs(60),                  // unverified
-            keepalive_time: Duration::from_secs(7200),             // unverified
-            keepalive_intvl: Duration::from_secs(75),              // unverified
-            keepalive_probes: 9,                                   // unverified
-            min_snd_mss: 48,                                       // unverified
-            default_mss_v4: 536,                                   // unverified
-            default_mss_v6: 1220,                                  // unverified
-            mtu: 1500,                                             // unverified
-            somaxconn: 4096,                                       // unverified
-            max_syn_backlog: 128,                                  // unverified
-            abort_on_overflow: false,                              // unverified
-            invalid_ratelimit: Duration::from_millis(500),         // unverified
-            initial_window: InitialWindow::Segments(10),           // unverified
-            rto_initial: Duration::from_secs(1),                   // unverified
-            rto_min: Duration::from_millis(200),                   // unverified
-            rto_max: Duration::from_secs(120),                     // unverified
-            rto_formula: RtoFormula::Linux,                        // unverified
-            clock_granularity: Duration::from_millis(1),           // unverified
-            delayed_ack_min: Duration::from_millis(40),            // unverified
-            delayed_ack_max: Duration::from_millis(200),           // unverified
-            quickack_segments: 16,                                 // unverified
-            ack_every: 2,                                          // unverified
-            time_wait: Duration::from_secs(60),                    // unverified
-            ts_hz: 1000,                                           // unverified
-            syn_option_layout: SynOptionLayout::Linux,             // unverified
-            initial_rcv_window: InitialRcvWindow::LinuxRoundToMss, // unverified
-            wscale_from: WscaleFrom::MaxBuffer,                    // unverified
-            nagle: NagleVariant::Minshall,                         // unverified
+            // measured: syn_layout_and_retransmission, synack_layout (sackOK,
+            // TS and wscale on the SYN and the SYN-ACK).
+            sack: true,
+            timestamps: true,
+            window_scaling: true,
+            syn_retries: 6,    // unverified
+            synack_retries: 5, // unverified
+            retries1: 3,       // unverified
+            retries2: 15,      // unverified
+            r2_time: None,     // unverified
+            orphan_retries: 0, // unverified
+            // measured: synack_layout (a new namespace: tcp_rmem[2] 32 MiB,
+            // window scale 10); SYN window 64240 from rmem[1] (below).
+            rmem: [4096, 131_072, 33_554_432],
+            rmem_max: 212_992,                         // unverified
+            wmem: [4096, 16_384, 4_194_304],           // unverified
+            adv_win_scale: 1,                          // unverified
+            syncookies: 1,                             // unverified
+            ecn: 2,                                    // unverified
+            min_rtt_wlen: 300,                         // unverified
+            fin_timeout: Duration::from_secs(60),      // unverified
+            keepalive_time: Duration::from_secs(7200), // unverified
+            keepalive_intvl: Duration::from_secs(75),  // unverified
+            keepalive_probes: 9,                       // unverified
+            min_snd_mss: 48,                           // unverified
+            // measured: corpus/tcp/handshake/no-options-default-mss-v4.pkt
+            // and no-options-default-mss-v6.pkt.
+            default_mss_v4: 536,
+            default_mss_v6: 1220,
+            // measured: syn_layout_and_retransmission (mss 1460).
+            mtu: 1500,
+            somaxconn: 4096,                               // unverified
+            max_syn_backlog: 128,                          // unverified
+            abort_on_overflow: false,                      // unverified
+            invalid_ratelimit: Duration::from_millis(500), // unverified
+            // measured: initial_window_and_rto (10 segments back to back).
+            initial_window: InitialWindow::Segments(10),
+            // measured: syn_layout_and_retransmission, synack_retransmission
+            // (SYN and SYN-ACK resent after 1 s).
+            rto_initial: Duration::from_secs(1),
+            // measured: initial_window_and_rto (204–212 ms after a ~0 RTT:
+            // 200 ms + SRTT, rounded up to the 4 ms tick, plus timer slack).
+            rto_min: Duration::from_millis(200),
+            rto_max: Duration::from_secs(120), // unverified
+            rto_formula: RtoFormula::Linux,    // unverified
+            clock_granularity: Duration::from_millis(1), // unverified
+            // measured: delayed_ack (40 ms after TCP_QUICKACK 0).
+            delayed_ack_min: Duration::from_millis(40),
+            delayed_ack_max: Duration::from_millis(200), // unverified
+            quickack_segments: 16,                       // unverified
+            ack_every: 2,                                // unverified
+            time_wait: Duration::from_secs(60),          // unverified
+            // measured: timestamp_clock (1 tick per ms).
+            ts_hz: 1000,
+            // measured: syn_layout_and_retransmission, synack_layout
+            // (`mss,sackOK,TS,nop,wscale`; without TS
+            // corpus/tcp/handshake/passive-open.pkt `mss,nop,nop,sackOK,nop,wscale`).
+            syn_option_layout: SynOptionLayout::Linux,
+            // measured: syn_layout_and_retransmission (SYN window 64240 =
+            // 44 x 1460), synack_layout (SYN-ACK window 65160 = 45 x 1448).
+            initial_rcv_window: InitialRcvWindow::LinuxRoundToMss,
+            // measured: synack_layout (scale from max(tcp_rmem[2],
+            // rmem_max): 6 MiB -> 7, 15 MiB -> 8, 32 MiB -> 10).
+            wscale_from: WscaleFrom::MaxBuffer,
+            nagle: NagleVariant::Minshall, // unverified
             challenge_ack: ChallengeAckLimit {
                 count: 1,                        // unverified
                 per: Duration::from_millis(500), // unverified
@@ -329,11 +376,28 @@ impl Profile {
             time_wait_reopen: TimeWaitReopen::SeqOrTimestamp, // unverified
             dupack_threshold: 3,                              // unverified
             abc_limit: None,                                  // unverified
-            tlp: true,                                        // unverified
-            // Measured on the kernel target (corpus/tcp/handshake/syn-retransmit.pkt).
+            // measured: tail_loss_probe (a probe 4–8 ms after the first of
+            // 10 segments at a ~0 RTT).
+            tlp: true,
+            // measured: corpus/tcp/handshake/syn-retransmit.pkt (4 SYNs 1 s
+            // apart, then backoff).
             syn_linear_timeouts: 4,
-            // Measured on the kernel target (corpus/tcp/close/fin-with-data.pkt).
-            delay_ack_of_data_fin: true,
+            // measured: corpus/tcp/close/fin-with-data.pkt (ACK 40 ms after
+            // data with FIN), corpus/tcp/close/passive-close.pkt (a bare FIN
+            // with no data before it: ACK at the next tick).
+            delay_ack_of_fin: true,
+            // measured: initial_window_and_rto (RTO 204–212 ms),
+            // tail_loss_probe (PTO 4–8 ms): HZ 250.
+            timer_tick: Duration::from_millis(4),
+            // measured: a 4000-byte write at a low pacing rate goes out
+            // `. P. . P.` (kernel target, reported by the kernel-target
+            // engineer); corpus/tcp/data/write-split-by-mss.pkt (2000 bytes:
+            // `. P.`); corpus/tcp/retransmit/fast-retransmit.pkt (a
+            // retransmission keeps its PSH).
+            push_per_skb: true,
+            min_tso_segs: 2,                       // unverified
+            pacing_ss_ratio: 200,                  // unverified
+            pacing_ca_ratio: 120,                  // unverified
             cwnd_validation: true,                 // unverified
             persist_max: Duration::from_secs(120), // unverified
             abort_rst_ack: true,                   // unverified
@@ -386,7 +450,11 @@ impl Profile {
             // RFC 8985 (RACK-TLP) is optional for the base specifications.
             tlp: false,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
-            delay_ack_of_data_fin: false,
+            delay_ack_of_fin: false,
+            // RFC 6298 imposes no timer granularity.
+            timer_tick: Duration::ZERO,
+            // RFC 9293 §3.9.1.2: PSH ends the data of a SEND.
+            push_per_skb: false,
             // RFC 5681 has no cwnd validation (RFC 7661 is experimental).
             cwnd_validation: false,
             ..l
@@ -433,6 +501,14 @@ impl Profile {
             "net.ipv4.tcp_orphan_retries" => self.orphan_retries = u32v()?,
             "net.ipv4.tcp_rmem" => self.rmem = triple()?,
             "net.ipv4.tcp_wmem" => self.wmem = triple()?,
+            "net.core.rmem_max" => self.rmem_max = u32v()?,
+            "net.ipv4.tcp_min_tso_segs" => self.min_tso_segs = bounded(u32v()?, 1, 255, bad)?,
+            "net.ipv4.tcp_pacing_ss_ratio" => {
+                self.pacing_ss_ratio = bounded(u32v()?, 0, 1000, bad)?;
+            }
+            "net.ipv4.tcp_pacing_ca_ratio" => {
+                self.pacing_ca_ratio = bounded(u32v()?, 0, 1000, bad)?;
+            }
             "net.ipv4.tcp_adv_win_scale" => {
                 let v: i32 = value.trim().parse().map_err(|_| bad())?;
                 self.adv_win_scale = bounded(v, -31, 31, bad)?;
@@ -484,6 +560,18 @@ impl Profile {
             _ => return Err(SysctlError::Unknown(name.to_string())),
         }
         Ok(())
+    }
+
+    /// The window a receive buffer of `space` bytes allows (Linux
+    /// `tcp_win_from_space` with `tcp_adv_win_scale`: part of the buffer is
+    /// kept for overhead).
+    pub fn win_from_space(&self, space: u32) -> u32 {
+        let scale = self.adv_win_scale;
+        if scale > 0 {
+            space - (space >> scale.min(31))
+        } else {
+            space >> (-scale).min(31)
+        }
     }
 
     /// MSS we advertise on a SYN for this address family (MTU minus the
@@ -584,7 +672,9 @@ mod tests {
             "abc_limit",
             "cwnd_validation",
             "syn_linear_timeouts",
-            "delay_ack_of_data_fin",
+            "delay_ack_of_fin",
+            "timer_tick",
+            "push_per_skb",
             "tlp",
         ];
         let mut got = differing_fields();
@@ -609,6 +699,19 @@ mod tests {
             .unwrap();
         p.set_sysctl("net.ipv4.tcp_early_retrans", "0").unwrap();
         assert!(!p.tlp);
+        p.set_sysctl("net.core.rmem_max", "1048576").unwrap();
+        p.set_sysctl("net.ipv4.tcp_min_tso_segs", "4").unwrap();
+        p.set_sysctl("net.ipv4.tcp_pacing_ss_ratio", "300").unwrap();
+        p.set_sysctl("net.ipv4.tcp_pacing_ca_ratio", "150").unwrap();
+        assert_eq!(
+            (
+                p.rmem_max,
+                p.min_tso_segs,
+                p.pacing_ss_ratio,
+                p.pacing_ca_ratio
+            ),
+            (1_048_576, 4, 300, 150)
+        );
         assert_eq!(
             p.set_sysctl("net.ipv4.tcp_early_retrans", "2"),
             Err(SysctlError::Unknown("net.ipv4.tcp_early_retrans".into())),

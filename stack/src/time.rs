@@ -34,6 +34,14 @@ impl Instant {
     pub const fn saturating_since(self, earlier: Instant) -> Duration {
         Duration(self.0.saturating_sub(earlier.0))
     }
+    /// The first multiple of `tick` after this instant (strictly): when a
+    /// kernel timer with a zero timeout fires. `self` for a zero tick.
+    pub const fn next_tick(self, tick: Duration) -> Instant {
+        if tick.0 == 0 {
+            return self;
+        }
+        Instant((self.0 / tick.0).saturating_add(1).saturating_mul(tick.0))
+    }
 }
 
 impl Duration {
@@ -62,6 +70,14 @@ impl Duration {
     }
     pub const fn max(self, other: Duration) -> Duration {
         if self.0 > other.0 { self } else { other }
+    }
+    /// Rounded up to a whole number of `tick`s (unchanged for a zero tick),
+    /// as a kernel converts a timeout to jiffies.
+    pub const fn round_up_to(self, tick: Duration) -> Duration {
+        if tick.0 == 0 {
+            return self;
+        }
+        Duration(self.0.div_ceil(tick.0).saturating_mul(tick.0))
     }
 }
 
@@ -127,6 +143,22 @@ mod tests {
             Instant::from_millis(1500).saturating_since(Instant::from_millis(500)),
             Duration::from_secs(1)
         );
+    }
+
+    #[test]
+    fn ticks_round_up() {
+        let tick = Duration::from_millis(4);
+        let ms = Duration::from_millis;
+        assert_eq!(ms(200).round_up_to(tick), ms(200));
+        assert_eq!(Duration::from_micros(200_050).round_up_to(tick), ms(204));
+        assert_eq!(Duration::from_micros(2_100).round_up_to(tick), ms(4));
+        assert_eq!(Duration::ZERO.round_up_to(tick), Duration::ZERO);
+        assert_eq!(ms(7).round_up_to(Duration::ZERO), ms(7));
+        let at = Instant::from_millis;
+        assert_eq!(at(20).next_tick(tick), at(24), "strictly after");
+        assert_eq!(Instant::from_micros(20_001).next_tick(tick), at(24));
+        assert_eq!(Instant::from_micros(23_999).next_tick(tick), at(24));
+        assert_eq!(at(5).next_tick(Duration::ZERO), at(5));
     }
 
     #[test]

@@ -191,7 +191,7 @@ impl Connection {
         let ipv6 = open.local.is_ipv6() && !is_v4_mapped(&open.local);
         let rcvbuf = so.rcvbuf.unwrap_or(profile.rmem[1]);
         let sndbuf = so.sndbuf.unwrap_or(profile.wmem[1]);
-        let mut opts = Negotiated::offer(profile, ipv6, so.maxseg, rcvbuf);
+        let mut opts = Negotiated::offer(profile, ipv6, so.maxseg, rcvbuf, so.rcvbuf.is_some());
         opts.ts_offset = open.ts_offset;
         let smss = opts.eff_snd_mss(profile);
         Connection {

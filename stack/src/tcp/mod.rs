@@ -49,6 +49,7 @@ pub mod listen;
 pub mod options;
 mod outcome;
 mod output;
+mod pacing;
 pub mod reassembly;
 pub mod rtt;
 pub mod segment;

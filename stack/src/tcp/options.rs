@@ -50,14 +50,21 @@ pub struct Negotiated {
 
 impl Negotiated {
     /// The state before a SYN has been exchanged: what we would offer.
-    pub fn offer(profile: &Profile, ipv6: bool, user_mss: Option<u16>, rcvbuf: u32) -> Negotiated {
+    /// `rcvbuf`: the receive buffer; `locked`: set by the user (SO_RCVBUF).
+    pub fn offer(
+        profile: &Profile,
+        ipv6: bool,
+        user_mss: Option<u16>,
+        rcvbuf: u32,
+        locked: bool,
+    ) -> Negotiated {
         let adv = profile.advertised_mss(ipv6);
         Negotiated {
             adv_mss: user_mss.map_or(adv, |u| u.min(adv)),
             peer_mss: profile.default_mss(ipv6),
             user_mss,
             snd_wscale: 0,
-            rcv_wscale: wscale_for(profile, rcvbuf),
+            rcv_wscale: wscale_for(profile, rcvbuf, locked),
             wscale_ok: profile.window_scaling,
             sack_ok: profile.sack,
             ts_ok: profile.timestamps,
@@ -160,22 +167,25 @@ pub fn ts_clock(profile: &Profile, now: Instant) -> u32 {
 }
 
 /// The window-scale shift we offer (RFC 7323 §2.2): the smallest shift that
-/// lets the window cover the buffer, from the buffer the profile chooses.
-pub fn wscale_for(profile: &Profile, rcvbuf: u32) -> u8 {
-    match profile.wscale_from {
-        // Linux tcp_select_initial_window: ilog2(max(tcp_rmem[2], rcvbuf)) - 15.
-        WscaleFrom::MaxBuffer => {
-            let space = profile.rmem[2].max(rcvbuf).max(1);
-            (space.ilog2().saturating_sub(15) as u8).min(MAX_WSCALE)
-        }
-        WscaleFrom::SocketBuffer => {
-            let mut shift = 0u8;
-            while shift < MAX_WSCALE && (rcvbuf >> shift) > 65535 {
-                shift += 1;
-            }
-            shift
-        }
+/// lets the window field cover the space the profile sizes it for.
+/// `rcvbuf` is the socket's receive buffer, `locked` whether the user set it
+/// (SO_RCVBUF).
+pub fn wscale_for(profile: &Profile, rcvbuf: u32, locked: bool) -> u8 {
+    let space = match profile.wscale_from {
+        // Linux tcp_select_initial_window: the largest of the buffer's
+        // window space, tcp_rmem[2] and rmem_max, clamped to the buffer's
+        // window space when the user locked the buffer (window_clamp).
+        WscaleFrom::MaxBuffer if locked => profile.win_from_space(rcvbuf),
+        WscaleFrom::MaxBuffer => profile.rmem[2]
+            .max(profile.rmem_max)
+            .max(profile.win_from_space(rcvbuf)),
+        WscaleFrom::SocketBuffer => rcvbuf,
+    };
+    let mut shift = 0u8;
+    while shift < MAX_WSCALE && (space >> shift) > 65535 {
+        shift += 1;
     }
+    shift
 }
 
 /// The options of a SYN or SYN-ACK, laid out as the profile says.
@@ -290,18 +300,31 @@ mod tests {
 
     #[test]
     fn linux_wscale_comes_from_the_largest_buffer() {
-        let p = Profile::linux();
-        assert_eq!(wscale_for(&p, 131_072), 7, "tcp_rmem[2] = 6 MiB -> 7");
+        // measured (kernel_linux_facts synack_layout): max(tcp_rmem[2],
+        // rmem_max) halved until it fits in 16 bits.
+        let mut p = Profile::linux();
+        assert_eq!(wscale_for(&p, 131_072, false), 10, "32 MiB -> 10");
+        for (rmem2, shift) in [(6_291_456, 7), (15_728_640, 8), (65_535, 0), (65_536, 1)] {
+            p.rmem[2] = rmem2;
+            p.rmem_max = 0;
+            assert_eq!(wscale_for(&p, 4096, false), shift, "tcp_rmem[2] {rmem2}");
+        }
+        p.rmem_max = 16 << 20;
+        assert_eq!(wscale_for(&p, 4096, false), 9, "rmem_max counts too");
+        // SO_RCVBUF clamps the window to the buffer's window space.
+        assert_eq!(wscale_for(&p, 131_070, true), 0, "65535 fits");
+        assert_eq!(wscale_for(&p, 131_072, true), 1, "65536 does not");
+        assert_eq!(wscale_for(&p, 1 << 20, true), 4, "512 KiB of window -> 4");
         let r = Profile::rfc();
-        assert_eq!(wscale_for(&r, 65535), 0);
-        assert_eq!(wscale_for(&r, 65536), 1);
-        assert_eq!(wscale_for(&r, 131_072), 2);
-        assert_eq!(wscale_for(&r, u32::MAX), MAX_WSCALE);
+        assert_eq!(wscale_for(&r, 65535, false), 0);
+        assert_eq!(wscale_for(&r, 65536, false), 1);
+        assert_eq!(wscale_for(&r, 131_072, true), 2);
+        assert_eq!(wscale_for(&r, u32::MAX, false), MAX_WSCALE);
     }
 
     fn negotiated(peer: Segment) -> Negotiated {
         let p = Profile::linux();
-        let mut n = Negotiated::offer(&p, false, None, 131_072);
+        let mut n = Negotiated::offer(&p, false, None, 131_072, false);
         n.apply_peer_syn(&p, &peer, Instant::ZERO);
         n
     }

@@ -51,13 +51,7 @@ impl Connection {
     /// The receive space the buffer allows (Linux `tcp_win_from_space` with
     /// `tcp_adv_win_scale`: part of the buffer is kept for overhead).
     pub(crate) fn rcv_space_full(&self) -> u32 {
-        let space = self.rcvbuf_cap;
-        let scale = self.profile.adv_win_scale;
-        if scale > 0 {
-            space - (space >> scale.min(31))
-        } else {
-            space >> (-scale).min(31)
-        }
+        self.profile.win_from_space(self.rcvbuf_cap)
     }
 
     /// Chooses the window offered on our SYN or SYN-ACK.

@@ -21,6 +21,8 @@ pub struct RttEstimator {
     rto_max: Duration,
     granularity: Duration,
     formula: RtoFormula,
+    /// The profile's timer tick: the RTO is a whole number of ticks.
+    tick: Duration,
 }
 
 impl RttEstimator {
@@ -39,6 +41,7 @@ impl RttEstimator {
             rto_max: profile.rto_max,
             granularity: profile.clock_granularity,
             formula: profile.rto_formula,
+            tick: profile.timer_tick,
         }
     }
 
@@ -78,8 +81,9 @@ impl RttEstimator {
             // Linux tcp_set_rto: the variance term is floored at rto_min.
             RtoFormula::Linux => srtt + var4.max(self.rto_min),
         };
+        // Linux keeps the RTO in jiffies (`usecs_to_jiffies` rounds up).
         // RFC 6298 §2.5: a maximum value may be placed on RTO.
-        rto.min(self.rto_max)
+        rto.round_up_to(self.tick).min(self.rto_max)
     }
 
     /// RFC 6298 §5.5: "The host MUST set RTO <- RTO * 2 ("back off the
@@ -95,6 +99,7 @@ impl RttEstimator {
         self.rto_max = profile.rto_max;
         self.granularity = profile.clock_granularity;
         self.formula = profile.rto_formula;
+        self.tick = profile.timer_tick;
         if self.srtt.is_some() {
             self.base_rto = self.compute_rto();
         }
@@ -161,9 +166,19 @@ mod tests {
         e.sample(ms(100));
         // 100 + max(4*50, 200) = 300 ms: the tcpi_rto packetdrill scripts assert.
         assert_eq!(e.rto(), ms(300));
+        // 10 + 200 = 210 ms, in whole 4 ms ticks: 212 ms (measured:
+        // kernel_linux_facts initial_window_and_rto).
         let mut e = RttEstimator::new(&Profile::linux());
         e.sample(ms(10));
-        assert_eq!(e.rto(), ms(210));
+        assert_eq!(e.rto(), ms(212));
+        let mut e = RttEstimator::new(&Profile::rfc());
+        e.sample(ms(10));
+        assert_eq!(e.rto(), ms(1000), "no ticks in the rfc profile");
+        let mut r = Profile::rfc();
+        r.rto_min = ms(200);
+        let mut e = RttEstimator::new(&r);
+        e.sample(ms(10));
+        assert_eq!(e.rto(), ms(200), "max(10 + 4 x 5, 200): exact, no tick");
     }
 
     #[test]

@@ -15,9 +15,13 @@ pub struct SendBuffer {
     cap: usize,
     /// The user closed the sending direction: a FIN follows the data.
     fin: bool,
-    /// Ends of SEND calls with the PUSH flag (RFC 9293 §3.9.1.2): a
-    /// segment covering one carries PSH, on every (re)transmission.
+    /// Ends of SEND calls with the PUSH flag (RFC 9293 §3.9.1.2), or of
+    /// Linux send-queue skbs: a segment covering one carries PSH, on every
+    /// (re)transmission.
     push_points: VecDeque<SeqNumber>,
+    /// Where the last skb starts ([`SendBuffer::push_skbs`]): it takes more
+    /// data until it is full or any of it has been sent.
+    skb_start: SeqNumber,
 }
 
 /// Push points remembered at most (older ones are forgotten: their
@@ -32,6 +36,7 @@ impl SendBuffer {
             cap,
             fin: false,
             push_points: VecDeque::new(),
+            skb_start: start,
         }
     }
     pub fn len(&self) -> usize {
@@ -89,6 +94,51 @@ impl SendBuffer {
         }
         self.push_points.push_back(end);
     }
+
+    /// Queues as much of `bytes` as fits the way Linux fills its send
+    /// queue (`tcp_sendmsg_locked`), and returns how much: the last skb
+    /// grows up to `goal` bytes if none of it has been sent yet (it starts
+    /// at or after `unsent_from`, SND.NXT), then new skbs of `goal` bytes
+    /// follow. Every skb that fills up ends in a push point; so does the
+    /// last one unless `more` (MSG_MORE). A push point at the end of an
+    /// skb that grows moves with its end, as the skb's PSH flag does.
+    pub fn push_skbs(
+        &mut self,
+        bytes: &[u8],
+        goal: u32,
+        unsent_from: SeqNumber,
+        more: bool,
+    ) -> usize {
+        let goal = goal.max(1);
+        let end = self.end();
+        let tail_open = self.skb_start.ge(unsent_from) && end - self.skb_start < goal;
+        if !tail_open {
+            self.skb_start = end;
+        } else if self.push_points.back() == Some(&end) {
+            self.push_points.pop_back();
+        }
+        let n = self.push(bytes);
+        let end = self.end();
+        while end - self.skb_start >= goal {
+            self.skb_start += goal;
+            let at = self.skb_start;
+            self.push_point_at(at);
+        }
+        if !more {
+            self.mark_push();
+        }
+        n
+    }
+
+    fn push_point_at(&mut self, at: SeqNumber) {
+        if self.push_points.back().is_some_and(|&p| p.ge(at)) {
+            return;
+        }
+        if self.push_points.len() == MAX_PUSH_POINTS {
+            self.push_points.pop_front();
+        }
+        self.push_points.push_back(at);
+    }
     /// Whether a push point lies in (seq, end]: the segment [seq, end) ends
     /// a pushed SEND or contains the end of one.
     pub fn pushes_in(&self, seq: SeqNumber, end: SeqNumber) -> bool {
@@ -144,6 +194,7 @@ impl SendBuffer {
         self.start = self.end();
         self.data.clear();
         self.push_points.clear();
+        self.skb_start = self.start;
     }
 }
 
@@ -185,6 +236,33 @@ mod tests {
         b.ack_to(SeqNumber(105));
         assert!(!b.pushes_in(SeqNumber(100), SeqNumber(104)));
         assert!(b.pushes_in(SeqNumber(105), SeqNumber(110)));
+    }
+
+    /// Linux skbs: a 4000-byte write with a 2000-byte goal is two skbs,
+    /// each ending in PSH (`. P. . P.` at MSS 1000); the next write grows an
+    /// unsent partial skb and moves its PSH; a sent one stays closed.
+    #[test]
+    fn push_points_at_skb_ends() {
+        let mut b = SendBuffer::new(SeqNumber(0), 100_000);
+        let unsent = SeqNumber(0);
+        assert_eq!(b.push_skbs(&[0; 4000], 2000, unsent, false), 4000);
+        let p = |b: &SendBuffer, a: u32, z: u32| b.pushes_in(SeqNumber(a), SeqNumber(z));
+        assert!(!p(&b, 0, 1000) && p(&b, 1000, 2000) && !p(&b, 2000, 3000) && p(&b, 3000, 4000));
+        // 500 more: a new skb [4000, 4500) with PSH at its end.
+        b.push_skbs(&[0; 500], 2000, unsent, false);
+        assert!(p(&b, 4000, 4500));
+        // Unsent, so 1000 more grow it to [4000, 5500); PSH moves.
+        b.push_skbs(&[0; 1000], 2000, unsent, false);
+        assert!(!p(&b, 4000, 4500) && p(&b, 4500, 5500));
+        // 1000 more: it fills at 6000 (PSH) and [6000, 6500) follows.
+        b.push_skbs(&[0; 1000], 2000, unsent, false);
+        assert!(p(&b, 5500, 6000) && !p(&b, 6000, 6499) && p(&b, 6000, 6500));
+        // Once any of [6000, 6500) is sent, the next write starts afresh.
+        b.push_skbs(&[0; 100], 2000, SeqNumber(6200), false);
+        assert!(p(&b, 6000, 6500) && p(&b, 6500, 6600));
+        // MSG_MORE: no PSH at the end, one at a filled skb.
+        b.push_skbs(&[0; 2500], 2000, SeqNumber(6600), true);
+        assert!(p(&b, 6600, 8600) && !p(&b, 8601, 9100));
     }
 
     #[test]

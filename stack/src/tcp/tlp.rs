@@ -60,7 +60,9 @@ impl Connection {
             }
             Some(srtt) => srtt.saturating_mul(2) + PTO_SLACK,
             None => Duration::from_secs(1),
-        };
+        }
+        // Linux `tcp_schedule_loss_probe` converts it to jiffies.
+        .round_up_to(self.profile.timer_tick);
         let rto_at = self
             .timers
             .get(TimerKind::Retransmit)

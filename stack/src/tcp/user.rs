@@ -32,18 +32,26 @@ impl Connection {
                 if data.is_empty() {
                     return Ok(0);
                 }
-                match self.sndbuf.push(data) {
-                    0 => Err(Errno::EAGAIN),
-                    n => {
-                        self.more = more;
-                        if !more {
-                            self.sndbuf.mark_push();
-                        }
-                        // A TCP_NODELAY push applies to what was queued then.
-                        self.push_once = false;
-                        Ok(n)
-                    }
+                if self.sndbuf.free() == 0 {
+                    return Err(Errno::EAGAIN);
                 }
+                let n = if self.profile.push_per_skb {
+                    // Linux: PSH at the end of every send-queue skb.
+                    let goal = self.skb_size_goal();
+                    let unsent = self.tcb.snd_nxt;
+                    self.sndbuf.push_skbs(data, goal, unsent, more)
+                } else {
+                    // RFC 9293 §3.9.1.2: PSH at the end of each SEND.
+                    let n = self.sndbuf.push(data);
+                    if !more {
+                        self.sndbuf.mark_push();
+                    }
+                    n
+                };
+                self.more = more;
+                // A TCP_NODELAY push applies to what was queued then.
+                self.push_once = false;
+                Ok(n)
             }
             // FIN-WAIT-1 and later: "Return "error: connection closing"";
             // CLOSED: "error: connection does not exist". Linux: EPIPE.

@@ -10,8 +10,7 @@ impl Connection {
     /// "If the FIN bit is set, signal the user "connection closing" and
     /// return any pending RECEIVEs with same message, advance RCV.NXT over
     /// the FIN, and send an acknowledgment for the FIN."
-    /// `with_data`: the FIN came on a segment that also carried text.
-    pub(super) fn check_fin(&mut self, now: Instant, fin_in_order: bool, with_data: bool) {
+    pub(super) fn check_fin(&mut self, now: Instant, fin_in_order: bool) {
         if !fin_in_order {
             return;
         }
@@ -21,12 +20,23 @@ impl Connection {
             // SYN-RECEIVED, ESTABLISHED: "Enter the CLOSE-WAIT state."
             State::SynReceived | State::Established => {
                 self.state = State::CloseWait;
-                if with_data && self.profile.delay_ack_of_data_fin {
-                    // Linux: ping-pong mode; the ACK waits for a reply or
-                    // the delayed-ACK timer (RFC 9293 §3.8.6.3 allows it).
+                if self.profile.delay_ack_of_fin {
+                    // Linux `tcp_fin`: ping-pong mode, so the ACK waits for
+                    // a reply or the delayed-ACK timer (RFC 9293 §3.8.6.3
+                    // allows it), whose timeout is the ACK timeout: set by
+                    // the first data received (`tcp_event_data_recv`), zero
+                    // before — a zero timeout fires at the next tick.
                     self.ack.now = false;
-                    let delay = self.profile.delayed_ack_min;
-                    self.timers.set(TimerKind::DelayedAck, now + delay);
+                    let at = if self.stats.bytes_received > 0 {
+                        now + self.profile.delayed_ack_min
+                    } else {
+                        now.next_tick(self.profile.timer_tick)
+                    };
+                    let at = self
+                        .timers
+                        .get(TimerKind::DelayedAck)
+                        .map_or(at, |t| t.min(at));
+                    self.timers.set(TimerKind::DelayedAck, at);
                     return;
                 }
             }

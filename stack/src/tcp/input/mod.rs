@@ -119,7 +119,7 @@ impl Connection {
         self.data_after_close(seg, &trimmed)?;
         self.check_urg(seg);
         let fin_in_order = self.process_text(now, seg, trimmed);
-        self.check_fin(now, fin_in_order, !trimmed.data.is_empty());
+        self.check_fin(now, fin_in_order);
         ControlFlow::Continue(outcome)
     }
 

@@ -96,7 +96,7 @@ impl Connection {
             let trimmed = self.trim_to_window(trimmed);
             self.check_urg(seg);
             let fin = self.process_text(now, seg, trimmed);
-            self.check_fin(now, fin, !trimmed.data.is_empty());
+            self.check_fin(now, fin);
             return SegmentOutcome::Established;
         }
         // Simultaneous open (RFC 9293 §3.5 MUST-10): "Otherwise, enter

@@ -69,9 +69,10 @@ fn linux_syn_ack_options_and_window() {
         &SockOpts::default(),
     );
     let sa = recv!(c, ms(0));
-    // Linux order: <mss 1460,sackOK,TS val X ecr 77,nop,wscale 7>.
+    // Linux order: <mss 1460,sackOK,TS val X ecr 77,nop,wscale 10> (the
+    // scale from tcp_rmem[2], 32 MiB by default).
     assert!(
-        format!("{sa:?}").ends_with("<mss 1460,sackOK,TS val 0 ecr 77,nop,wscale 7>"),
+        format!("{sa:?}").ends_with("<mss 1460,sackOK,TS val 0 ecr 77,nop,wscale 10>"),
         "{sa:?}"
     );
     // 65535 rounded down to a multiple of 1448 (MSS less timestamps).
@@ -91,7 +92,7 @@ fn linux_syn_ack_options_and_window() {
     );
     let sa = recv!(c, ms(0));
     assert!(
-        format!("{sa:?}").ends_with("<mss 1460,nop,nop,sackOK,nop,wscale 7>"),
+        format!("{sa:?}").ends_with("<mss 1460,nop,nop,sackOK,nop,wscale 10>"),
         "{sa:?}"
     );
     assert_eq!(sa.window, 64240);

@@ -65,15 +65,16 @@ fn karn_takes_no_sample_from_retransmitted_data() {
 
 #[test]
 fn linux_rto_floor_and_retries2_timeout() {
-    // Linux: RTO = SRTT + max(4*RTTVAR, 200 ms), tcp_retries2 = 15, cap 120 s.
+    // Linux: RTO = SRTT + max(4*RTTVAR, 200 ms) in whole 4 ms ticks,
+    // tcp_retries2 = 15, cap 120 s.
     let mut c = established_with(&bare(Profile::linux()), &nodelay());
     c.send(ms(0), b"x").unwrap();
     let _ = recv!(c, ms(0));
     let first = c.timer(TimerKind::Retransmit).unwrap();
     assert_eq!(
         first.as_micros(),
-        200_001,
-        "srtt 1 us (instant handshake) + 200 ms"
+        204_000,
+        "srtt 1 us (instant handshake) + 200 ms, rounded up to the tick"
     );
     let mut n = 0;
     let mut t = first;
@@ -210,9 +211,9 @@ fn tail_loss_probe_with_several_segments_probes_the_last() {
     let mut c = linux_sack_100ms();
     c.send(ms(200), &[1; 3000]).unwrap();
     while c.poll_transmit(ms(200)).is_some() {}
-    // 2 SRTT + 2 ms.
-    assert_eq!(c.timer(TimerKind::LossProbe), Some(ms(402)));
-    let p = recv!(c, ms(402));
+    // 2 SRTT + 2 ms, rounded up to the 4 ms tick.
+    assert_eq!(c.timer(TimerKind::LossProbe), Some(ms(404)));
+    let p = recv!(c, ms(404));
     assert_eq!((p.seq.0, p.payload.len()), (S + 2000, 1000));
     assert_eq!(
         c.timer(TimerKind::Retransmit),

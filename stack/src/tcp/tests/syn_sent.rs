@@ -16,9 +16,10 @@ fn open_sends_syn_and_sets_snd_variables() {
         (c.tcb().snd_una, c.tcb().snd_nxt),
         (SeqNumber(ISS), SeqNumber(ISS + 1))
     );
-    // Linux: <mss 1460,sackOK,TS val X ecr 0,nop,wscale 7>, window 64240.
+    // Linux: <mss 1460,sackOK,TS val X ecr 0,nop,wscale 10>, window 64240
+    // (measured: kernel_linux_facts syn_layout_and_retransmission).
     assert!(
-        format!("{syn:?}").ends_with("<mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 7>"),
+        format!("{syn:?}").ends_with("<mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 10>"),
         "{syn:?}"
     );
     assert_eq!(syn.window, 64240);
@@ -93,7 +94,10 @@ fn syn_ack_establishes_and_is_acknowledged() {
 
 #[test]
 fn linux_first_ack_window_is_rounded_up_to_the_scale() {
-    let mut c = syn_sent_with(&Profile::linux(), &SockOpts::default());
+    // tcp_rmem[2] = 6 MiB as corpus/common/defaults.sh sets it: scale 7.
+    let mut p = Profile::linux();
+    p.rmem[2] = 6_291_456;
+    let mut c = syn_sent_with(&p, &SockOpts::default());
     let synack = pkt(SYN | ACK, IRS, ISS + 1).opts(vec![
         TcpOpt::Mss(1460),
         TcpOpt::SackPermitted,
