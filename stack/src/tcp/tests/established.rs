@@ -853,3 +853,36 @@ fn linux_delays_the_ack_of_a_fin_with_data() {
     send!(c, ms(10), pkt(FIN | PSH | ACK, D, S).data(&[0; 100]));
     expect(&recv!(c, ms(10)), ACK, S, D + 101);
 }
+
+/// The flags of each data segment of a 4000-byte write at MSS 1000, on a
+/// connection whose handshake took `rtt` ms.
+fn psh_pattern(p: &Profile, rtt: u64) -> String {
+    let syn = pkt(SYN, IRS, 0).opts(vec![TcpOpt::Mss(1000)]);
+    let so = SockOpts {
+        nodelay: true,
+        ..SockOpts::default()
+    };
+    let mut c = Connection::accept_syn(ms(0), open(), &syn, p, &so);
+    let _ = recv!(c, ms(0));
+    send!(c, ms(rtt), pkt(ACK, D, S).win(65535));
+    c.send(ms(rtt), &[7; 4000]).unwrap();
+    std::iter::from_fn(|| c.poll_transmit(ms(rtt)))
+        .map(|s| format!("{:?}", s.flags))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn linux_puts_psh_at_the_end_of_each_send_queue_skb() {
+    // Measured on the kernel target: at a low pacing rate (cwnd 10 x 1000
+    // bytes per 100 ms) Linux cuts a 4000-byte write into 2-MSS skbs, each
+    // ending in PSH: `. P. . P.`. At a tiny RTT the skb holds the whole
+    // write (up to 64 KiB). RFC 9293 §3.9.1.2: PSH at the end of the SEND.
+    let linux = bare(Profile::linux());
+    assert_eq!(psh_pattern(&linux, 100), ". P. . P.");
+    assert_eq!(psh_pattern(&linux, 0), ". . . P.");
+    assert_eq!(psh_pattern(&bare(Profile::rfc()), 100), ". . . P.");
+    let mut four = linux;
+    four.min_tso_segs = 4;
+    assert_eq!(psh_pattern(&four, 100), ". . . P.", "tcp_min_tso_segs 4");
+}
