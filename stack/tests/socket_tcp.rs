@@ -471,3 +471,69 @@ fn closing_the_fd_under_a_blocked_write_returns_what_it_took() {
     let c = a.poll_completion().expect("the read ends at close");
     assert_eq!((c.id, c.result.errno), (r, Some(Errno::EBADF)));
 }
+
+/// A SYN-ACK sent as a cookie for a SYN without timestamps carries `<mss>`
+/// alone: there is nowhere to keep SACK or window scaling (Linux
+/// `tcp_clear_options`; corpus/tcp/listen/syn-queue-overflow-cookie.pkt).
+#[test]
+fn a_cookie_for_a_syn_without_timestamps_offers_only_the_mss() {
+    let (mut a, mut b) = (local(), remote());
+    a.profile_mut().timestamps = false;
+    b.profile_mut().syncookies = 2;
+    listener(&mut b, 80, 4);
+    nb_connect(&mut a, 80);
+    let syn = drain(&mut a);
+    b.handle_packet(at(0), &syn[0]);
+    let synack = drain(&mut b);
+    let d = IpDatagram::parse(&synack[0], ChecksumMode::Verify).unwrap();
+    let t = d.tcp().unwrap();
+    let opts: Vec<_> = t.options.iter().collect();
+    assert_eq!(
+        opts,
+        [netdrill_stack::wire::TcpOption::Mss(1460)],
+        "SYN offered sackOK and wscale"
+    );
+    assert_eq!(b.counters().syn_cookies_sent, 1);
+}
+
+/// A valid cookie ACK while the accept queue is full is dropped without a
+/// RST, and a later segment from the peer completes the connection once
+/// accept() made room (Linux; corpus/tcp/listen/syncookie-ack-on-full-accept-queue.pkt).
+#[test]
+fn a_cookie_ack_on_a_full_accept_queue_is_dropped_silently() {
+    let (mut a, mut b) = (local(), remote());
+    b.profile_mut().syncookies = 2;
+    // Backlog 0: one connection fills the accept queue.
+    let l = listener(&mut b, 80, 0);
+    // B's SYN gets its cookie SYN-ACK while the queue is empty; the
+    // SYN-ACK is held back.
+    let fd = nb_connect(&mut a, 80);
+    let syn = drain(&mut a);
+    b.handle_packet(at(0), &syn[0]);
+    let synack = drain(&mut b);
+    assert_eq!(synack.len(), 1);
+    // Another connection fills the accept queue.
+    nb_connect(&mut a, 80);
+    exchange(&mut a, &mut b);
+    assert_eq!(b.counters().syn_cookies_ok, 1);
+    // B's ACK, with a valid cookie, finds it full: dropped, no RST.
+    let resets = b.counters().tcp_resets_sent;
+    a.handle_packet(at(0), &synack[0]);
+    let ack = drain(&mut a);
+    assert_eq!(ack.len(), 1);
+    b.handle_packet(at(0), &ack[0]);
+    assert_eq!(b.counters().tcp_resets_sent, resets, "no RST");
+    assert_eq!(b.counters().ack_dropped_accept_full, 1);
+    assert_eq!(b.counters().syn_cookies_ok, 1);
+    // accept() makes room; B's data segment (its ACK still the cookie)
+    // completes the handshake.
+    accept_nb(&mut b, l).expect("the first connection");
+    assert_eq!(send(&mut a, fd, b"late").ret, 4);
+    exchange(&mut a, &mut b);
+    assert_eq!(b.counters().syn_cookies_ok, 2);
+    let s = accept_nb(&mut b, l).expect("completed by the data segment");
+    assert_eq!(
+        data_of(&done(&mut b, Call::Read { fd: s, len: 10 })),
+        b"late"
+    );
+}

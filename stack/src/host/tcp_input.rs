@@ -170,8 +170,8 @@ impl Stack {
                 InputOutcome::Dropped(DropCause::Transport)
             }
             ListenAction::Reset(rst) => {
-                if self.try_cookie_ack(l, local, remote, seg) {
-                    return InputOutcome::Delivered;
+                if let Some(out) = self.try_cookie_ack(l, local, remote, seg) {
+                    return out;
                 }
                 self.counters.tcp_resets_sent += 1;
                 self.emit_tcp(local, remote, &rst);
@@ -275,6 +275,10 @@ impl Stack {
     /// A stateless SYN-ACK whose ISN is a cookie (RFC 4987 §3.6). The
     /// engine builds it as it would for a queued connection, which is then
     /// thrown away; with timestamps the SYN's options go into TSval.
+    /// Without timestamps there is nowhere to keep them: Linux
+    /// (`tcp_conn_request`: `want_cookie && !saw_tstamp` ->
+    /// `tcp_clear_options`) answers as if the SYN had offered neither SACK
+    /// nor window scaling, with `<mss>` alone.
     fn send_cookie_syn_ack(
         &mut self,
         local: SocketAddr,
@@ -286,7 +290,17 @@ impl Stack {
         let t = Tuple { local, remote };
         let iss = self.cookies.make(&t, seg.seq.0, seg.mss(), now);
         let open = self.open_for(local, remote, SeqNumber(iss));
-        let mut tmp = Connection::accept_syn(now, open, seg, &self.cfg.profile, opts);
+        let stripped;
+        let syn = if seg.timestamps().is_some() {
+            seg
+        } else {
+            let mut s = seg.clone();
+            s.options
+                .retain(|o| !matches!(o, TcpOpt::WindowScale(_) | TcpOpt::SackPermitted));
+            stripped = s;
+            &stripped
+        };
+        let mut tmp = Connection::accept_syn(now, open, syn, &self.cfg.profile, opts);
         let copts = self.cookie_options(seg);
         while let Some(mut out) = tmp.poll_transmit(now) {
             if !out.flags.syn() {
@@ -305,36 +319,42 @@ impl Stack {
 
     /// An ACK for no connection at a listener that recently sent cookies:
     /// if it carries a valid cookie, the connection is created ESTABLISHED
-    /// and queued for accept (Linux `cookie_v4_check`).
+    /// and queued for accept (Linux `cookie_v4_check`). `None`: not a
+    /// valid cookie (the caller answers with a RST, as for any stray ACK).
+    /// A valid cookie while the accept queue is full is dropped silently
+    /// (Linux: `tcp_v4_syn_recv_sock` overflows, `cookie_v4_check` returns
+    /// no socket, `tcp_v4_do_rcv` discards); the peer's next segment tries
+    /// again.
     fn try_cookie_ack(
         &mut self,
         l: u32,
         local: SocketAddr,
         remote: SocketAddr,
         seg: &Segment,
-    ) -> bool {
+    ) -> Option<InputOutcome> {
         let now = self.now;
         let f = seg.flags;
         if !f.ack() || f.syn() || f.rst() {
-            return false;
+            return None;
         }
         let syncookies = self.cfg.profile.syncookies;
-        let Some(sock) = self.socks.get(l) else {
-            return false;
-        };
+        let sock = self.socks.get(l)?;
         let Kind::Tcp(TcpSock::Listening(q)) = &sock.kind else {
-            return false;
+            return None;
         };
-        if !q.cookie_check_allowed(now, syncookies) || q.accept_queue_full() {
-            return false;
+        if !q.cookie_check_allowed(now, syncookies) {
+            return None;
         }
+        let accept_full = q.accept_queue_full();
         let opts = tcp_sockopts(&sock.opts);
         let client_isn = seg.seq - 1;
         let iss = seg.ack - 1;
         let t = Tuple { local, remote };
-        let Some(mss) = self.cookies.check(&t, client_isn.0, iss.0, now) else {
-            return false;
-        };
+        let mss = self.cookies.check(&t, client_isn.0, iss.0, now)?;
+        if accept_full {
+            self.counters.ack_dropped_accept_full += 1;
+            return Some(InputOutcome::Dropped(DropCause::Transport));
+        }
         // The SYN as the cookie remembers it.
         let mut syn = Segment {
             src_port: seg.src_port,
@@ -360,7 +380,7 @@ impl Stack {
         // Its SYN-ACK was already sent, statelessly.
         while conn.poll_transmit(now).is_some() {}
         if conn.on_segment(now, seg) != SegmentOutcome::Established {
-            return false;
+            return None;
         }
         self.counters.syn_cookies_ok += 1;
         let (reuse_addr, reuse_port) = (sock.opts.reuse_addr, sock.opts.reuse_port);
@@ -384,6 +404,6 @@ impl Stack {
         }
         self.touch(c);
         self.wake_socket(l, readiness::IN | readiness::RDNORM);
-        true
+        Some(InputOutcome::Delivered)
     }
 }

@@ -9,8 +9,11 @@
 //! - the accept queue is full when it holds *more* than the backlog
 //!   (`sk_acceptq_is_full`: `ack_backlog > max_ack_backlog`);
 //! - a SYN that finds the accept queue full is dropped, cookies or not;
-//! - a SYN that finds the SYN queue full (`len >= backlog`) gets a SYN
-//!   cookie if `tcp_syncookies` is 1 (always with 2), else it is dropped;
+//! - a SYN that finds the SYN queue full — more requests than the backlog
+//!   (Linux 6.18 `inet_csk_reqsk_queue_is_full`: `len > max_ack_backlog`,
+//!   measured: corpus/tcp/listen/syn-queue-overflow-no-cookies-drops-syn.pkt)
+//!   — gets a SYN cookie if `tcp_syncookies` is 1 (always with 2), else it
+//!   is dropped;
 //! - the ACK completing a handshake while the accept queue is full is
 //!   dropped (`tcp_abort_on_overflow = 0`), the request stays, and the
 //!   SYN-ACK is retransmitted on its timer; with `tcp_abort_on_overflow = 1`
@@ -80,9 +83,9 @@ impl Listener {
         self.accept_queue.len() as u64 > u64::from(self.backlog)
     }
 
-    /// `inet_csk_reqsk_queue_is_full`.
+    /// `inet_csk_reqsk_queue_is_full`: strictly more than the backlog.
     pub fn syn_queue_full(&self) -> bool {
-        self.syn_queue.len() as u64 >= u64::from(self.backlog)
+        self.syn_queue.len() as u64 > u64::from(self.backlog)
     }
 
     /// `tcp_conn_request`'s admission test for a SYN (`syncookies` is the
@@ -181,6 +184,8 @@ mod tests {
     fn full_syn_queue_means_cookies_or_drop() {
         let mut l = Listener::new(2);
         l.syn_queue = vec![1, 2];
+        assert_eq!(l.on_syn(T0, 0), SynVerdict::Queue, "as many as the backlog");
+        l.syn_queue = vec![1, 2, 3];
         assert_eq!(l.on_syn(T0, 0), SynVerdict::Drop);
         assert_eq!(l.on_syn(T0, 1), SynVerdict::Cookie);
         assert!(l.cookie_check_allowed(T0 + Duration::from_secs(60), 1));
@@ -194,6 +199,8 @@ mod tests {
         );
         assert!(Listener::new(1).cookie_check_allowed(T0, 2));
         let mut fresh = Listener::new(0);
+        assert_eq!(fresh.on_syn(T0, 0), SynVerdict::Queue, "backlog 0: one");
+        fresh.syn_queue.push(1);
         assert_eq!(fresh.on_syn(T0, 0), SynVerdict::Drop);
         assert!(!fresh.cookie_check_allowed(T0, 1), "no cookie was issued");
         assert!(
