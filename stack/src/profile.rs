@@ -13,18 +13,18 @@
 //!
 //! | field                       | linux                           | rfc                                   | source of the rfc value            |
 //! |-----------------------------|---------------------------------|---------------------------------------|------------------------------------|
-//! | `initial_window`            | 10 segments                     | RFC 5681 formula (2–4 segments)       | RFC 5681 §3.1, RFC 3390            |
-//! | `rto_min`                   | 200 ms                          | 1 s                                   | RFC 6298 §2.4                      |
+//! | `initial_window`            | 10 segments (measured)          | RFC 5681 formula (2–4 segments)       | RFC 5681 §3.1, RFC 3390            |
+//! | `rto_min`                   | 200 ms (measured)               | 1 s                                   | RFC 6298 §2.4                      |
 //! | `rto_max`                   | 120 s                           | 60 s                                  | RFC 6298 §2.5 ("at least 60 s")    |
 //! | `rto_formula`               | srtt + max(4·rttvar, rto_min)   | max(srtt + max(G, 4·rttvar), rto_min) | RFC 6298 §2.3                      |
-//! | `delayed_ack_min`           | 40 ms                           | 200 ms                                | RFC 9293 §3.8.6.3 (< 500 ms)       |
+//! | `delayed_ack_min`           | 40 ms (measured)                | 200 ms                                | RFC 9293 §3.8.6.3 (< 500 ms)       |
 //! | `delayed_ack_max`           | 200 ms                          | 200 ms (same)                         |                                    |
 //! | `quickack_segments`         | 16 (quick-ack mode at start)    | 0                                     | RFC 9293 §3.8.6.3 (no quick-ack)   |
 //! | `syn_retries`               | 6 (gives up after 127 s: below MUST-23's 3 min) | 7 (R2 for SYN ≥ 3 min) | RFC 9293 §3.8.3 (MUST-23)   |
 //! | `time_wait`                 | 60 s                            | 240 s (2·MSL, MSL = 2 min)            | RFC 9293 §3.4.2, glossary "MSL"    |
-//! | `syn_option_layout`         | Linux order (`mss,sackOK,TS,nop,wscale`) | each option NOP-aligned, MSS, WS, SACK-permitted, TS | RFC 7323 App. A |
-//! | `initial_rcv_window`        | receive space rounded down to a multiple of the MSS | the whole receive space (capped at 65535 on the SYN itself) | RFC 7323 §2.2                  |
-//! | `wscale_from`               | `tcp_rmem[2]` (largest buffer)  | the socket's receive buffer           | RFC 7323 §2.2                      |
+//! | `syn_option_layout`         | Linux order (`mss,sackOK,TS,nop,wscale`) (measured) | each option NOP-aligned, MSS, WS, SACK-permitted, TS | RFC 7323 App. A |
+//! | `initial_rcv_window`        | receive space rounded down to a multiple of the MSS (measured) | the whole receive space (capped at 65535 on the SYN itself) | RFC 7323 §2.2                  |
+//! | `wscale_from`               | max(`tcp_rmem[2]`, `rmem_max`), or a locked SO_RCVBUF's window (measured) | the socket's receive buffer           | RFC 7323 §2.2                      |
 //! | `nagle`                     | Minshall variant                | RFC 896 as in RFC 9293 §3.7.4         | RFC 9293 §3.7.4                    |
 //! | `challenge_ack`             | per-socket 1 / 500 ms           | 10 per 5 s                            | RFC 5961 §7 (suggested values)     |
 //! | `retries2` / `user_timeout` | 15 retransmissions              | R2 = 100 s                            | RFC 9293 §3.8.3 (R2 ≥ 100 s)       |
@@ -34,7 +34,7 @@
 //! | `delay_ack_of_fin`          | ACK of a FIN delayed (ping-pong): 40 ms after data, else the next timer tick (measured) | ACK at once | RFC 5681 §4.2, RFC 9293 §3.10.7.4 |
 //! | `timer_tick`                | 4 ms (HZ 250): RTO and loss-probe timeouts round up to whole ticks (measured) | none (exact) | RFC 6298 (no granularity imposed) |
 //! | `push_per_skb`              | PSH at the end of each send-queue skb (size from the pacing rate, ≥ 2 MSS) (measured) | PSH at the end of each SEND | RFC 9293 §3.9.1.2 |
-//! | `tlp`                       | tail loss probes (RACK-TLP)     | none                                  | RFC 8985 §7 (optional)             |
+//! | `tlp`                       | tail loss probes (RACK-TLP) (measured) | none                                  | RFC 8985 §7 (optional)             |
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
