@@ -48,6 +48,9 @@ pub use ip::{DropCause, InputOutcome};
 
 /// Datagram buffers kept for reuse.
 const POOL_MAX: usize = 64;
+/// The largest buffer kept: every datagram the stack emits fits in 64 KiB
+/// plus headers.
+const POOL_BUF_MAX: usize = 128 * 1024;
 
 /// How a stack is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -274,7 +277,8 @@ impl Stack {
     /// Keeps a datagram buffer for reuse. Its old bytes stay: emitting
     /// overwrites every byte of a datagram, so only growth is zeroed.
     pub(crate) fn recycle(&mut self, buf: Vec<u8>) {
-        if self.pool.len() < POOL_MAX && buf.capacity() > 0 {
+        // A caller's oversized buffer is not kept: no datagram needs it.
+        if self.pool.len() < POOL_MAX && (1..=POOL_BUF_MAX).contains(&buf.capacity()) {
             self.pool.push(buf);
         }
     }
