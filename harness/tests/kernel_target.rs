@@ -637,6 +637,23 @@ fn commands_do_not_inherit_sockets() -> Outcome {
         &format!("for fd in {lfd} {fd}; do test -e /proc/$$/fd/$fd && echo held $fd; done; true"),
     )?;
     check(held.is_empty(), || format!("the shell has {held}"))?;
+    // The close-on-exec flag is the script's: clear unless it asks.
+    let getfd = |fd| Syscall::Fcntl {
+        fd,
+        cmd: linux::F_GETFD as i32,
+        arg: 0,
+    };
+    ok(&mut t, getfd(fd), 0)?;
+    ok(
+        &mut t,
+        Syscall::Fcntl {
+            fd,
+            cmd: linux::F_SETFD as i32,
+            arg: linux::FD_CLOEXEC,
+        },
+        0,
+    )?;
+    ok(&mut t, getfd(fd), linux::FD_CLOEXEC)?;
     // A process left running holds no copy either: close sends the FIN now.
     shell(&mut t, "sleep 5 > /dev/null 2>&1 &")?;
     ok(&mut t, Syscall::Close { fd }, 0)?;

@@ -1,6 +1,10 @@
 //! Executes one [`Syscall`] for real and turns what the kernel wrote back
 //! into a [`SyscallResult`]. Runs on a worker thread inside the namespace;
 //! every buffer lives on that thread for the duration of the call.
+//!
+//! Every fd a call creates is close-on-exec, whatever the script asked (the
+//! flag it asked for is kept by [`super::fds`]): no process a command starts
+//! may hold a copy of a run's socket.
 
 use super::abi;
 use super::sys::{self, SysResult, UserBuf};
@@ -110,7 +114,7 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
             domain,
             ty,
             protocol,
-        } => plain(sys::socket(*domain, *ty, *protocol)),
+        } => plain(sys::socket(*domain, *ty | libc::SOCK_CLOEXEC, *protocol)),
         Syscall::Bind { fd, addr } => {
             let a = addr.as_ref().map(abi::encode_sockaddr);
             plain(sys::bind(*fd, a.as_deref()))
@@ -122,7 +126,7 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
         Syscall::Listen { fd, backlog } => plain(sys::listen(*fd, *backlog)),
         Syscall::Accept { fd, flags } => {
             let mut addr = [0u8; abi::SOCKADDR_STORAGE_LEN];
-            match sys::accept4(*fd, &mut addr, *flags) {
+            match sys::accept4(*fd, &mut addr, *flags | libc::SOCK_CLOEXEC) {
                 Ok((ret, len)) => SyscallResult::with(
                     ret,
                     SyscallOutput::Addr {
@@ -236,7 +240,14 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
                 Err(errno) => SyscallResult::err(errno),
             }
         }
-        Syscall::Fcntl { fd, cmd, arg } => plain(sys::fcntl(*fd, *cmd, *arg)),
+        Syscall::Fcntl { fd, cmd, arg } => {
+            let cmd = if *cmd == libc::F_DUPFD {
+                libc::F_DUPFD_CLOEXEC
+            } else {
+                *cmd
+            };
+            plain(sys::fcntl(*fd, cmd, *arg))
+        }
         Syscall::Ioctl { fd, request, arg } => {
             let mut value = *arg;
             let r = sys::ioctl_int(*fd, *request, &mut value);
@@ -256,10 +267,17 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
                 SyscallOutput::PollRevents(pfds.iter().map(|p| p.revents).collect())
             })
         }
+        // epoll_create has no flags: its fd is made close-on-exec at once.
         Syscall::EpollCreate { size, flags } => plain(if *flags != 0 {
-            sys::epoll_create1(*flags)
+            sys::epoll_create1(*flags | libc::EPOLL_CLOEXEC)
         } else {
-            sys::epoll_create(*size)
+            sys::epoll_create(*size).and_then(|fd| match sys::set_cloexec(fd as i32) {
+                Ok(()) => Ok(fd),
+                Err(errno) => {
+                    let _ = sys::close(fd as i32);
+                    Err(errno)
+                }
+            })
         }),
         Syscall::EpollCtl {
             epfd,
@@ -337,26 +355,4 @@ fn recv_msg(fd: i32, msg: &MsgHdr, flags: i32) -> Result<SyscallResult, Refusal>
         ),
         Err(errno) => SyscallResult::err(errno),
     })
-}
-
-/// The fd a successful call created, if any (to close at the end of the run).
-pub fn created_fd(call: &Syscall, result: &SyscallResult) -> Option<i32> {
-    let creates = match call {
-        Syscall::Socket { .. } | Syscall::Accept { .. } | Syscall::EpollCreate { .. } => true,
-        Syscall::Fcntl { cmd, .. } => *cmd == libc::F_DUPFD || *cmd == libc::F_DUPFD_CLOEXEC,
-        _ => false,
-    };
-    if creates && result.errno.is_none() {
-        i32::try_from(result.ret).ok().filter(|fd| *fd >= 0)
-    } else {
-        None
-    }
-}
-
-/// The fd a successful call closed, if any.
-pub fn closed_fd(call: &Syscall, result: &SyscallResult) -> Option<i32> {
-    match call {
-        Syscall::Close { fd } if result.errno.is_none() => Some(*fd),
-        _ => None,
-    }
 }

@@ -13,6 +13,7 @@
 mod abi;
 mod command;
 mod exec;
+mod fds;
 mod filter;
 mod link;
 mod netlink;
@@ -30,9 +31,10 @@ use super::{
     Command, CommandOutcome, Event, IpVersion, NetConfig, Started, Syscall, SyscallId,
     SyscallResult, Target, TargetError,
 };
+use fds::Fds;
 use netdrill_stack::time::Instant;
 use netns::Namespace;
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::io::Read;
@@ -241,7 +243,7 @@ pub struct KernelTarget {
     failure: Option<TargetError>,
     /// The fds this run created and has not closed: the only ones its
     /// syscalls may touch, and the ones closed when the run ends.
-    owned: BTreeSet<i32>,
+    fds: Fds,
     next_id: u64,
     ran_commands: bool,
     /// The calling thread's scheduling class, while the run has it raised.
@@ -292,7 +294,7 @@ impl KernelTarget {
             workers,
             pending: VecDeque::new(),
             failure: None,
-            owned: BTreeSet::new(),
+            fds: Fds::default(),
             next_id: 0,
             ran_commands: false,
             raised,
@@ -329,12 +331,7 @@ impl KernelTarget {
 
     /// Keeps the fd bookkeeping in step with a completed call.
     fn account(&mut self, call: &Syscall, result: &SyscallResult) {
-        if let Some(fd) = exec::created_fd(call, result) {
-            self.owned.insert(fd);
-        }
-        if let Some(fd) = exec::closed_fd(call, result) {
-            self.owned.remove(&fd);
-        }
+        self.fds.account(call, result);
     }
 
     /// Files a completion that is not the answer being waited for.
@@ -420,51 +417,6 @@ impl KernelTarget {
         }
     }
 
-    /// The call with any fd it names checked against the run's own fds: a
-    /// foreign fd (another run's socket, the harness's own files) is never
-    /// handed to the kernel. `None`: answer EBADF without calling.
-    fn confine(&self, call: Syscall) -> Option<Syscall> {
-        let mine = |fd: &i32| self.owned.contains(fd);
-        match call {
-            Syscall::Socket { .. } | Syscall::EpollCreate { .. } => Some(call),
-            Syscall::Poll {
-                mut fds,
-                timeout_ms,
-            } => {
-                // An fd that is not open makes POLLNVAL, as a foreign one
-                // would look to a process that had not opened it.
-                for p in &mut fds {
-                    if p.fd >= 0 && !mine(&p.fd) {
-                        p.fd = i32::MAX;
-                    }
-                }
-                Some(Syscall::Poll { fds, timeout_ms })
-            }
-            Syscall::EpollCtl { epfd, fd, .. } => (mine(&epfd) && mine(&fd)).then_some(call),
-            Syscall::EpollWait { epfd, .. } => mine(&epfd).then_some(call),
-            Syscall::Bind { fd, .. }
-            | Syscall::Listen { fd, .. }
-            | Syscall::Accept { fd, .. }
-            | Syscall::Connect { fd, .. }
-            | Syscall::Read { fd, .. }
-            | Syscall::Readv { fd, .. }
-            | Syscall::Write { fd, .. }
-            | Syscall::Writev { fd, .. }
-            | Syscall::Send { fd, .. }
-            | Syscall::SendTo { fd, .. }
-            | Syscall::SendMsg { fd, .. }
-            | Syscall::Recv { fd, .. }
-            | Syscall::RecvFrom { fd, .. }
-            | Syscall::RecvMsg { fd, .. }
-            | Syscall::Close { fd }
-            | Syscall::Shutdown { fd, .. }
-            | Syscall::SetSockOpt { fd, .. }
-            | Syscall::GetSockOpt { fd, .. }
-            | Syscall::Fcntl { fd, .. }
-            | Syscall::Ioctl { fd, .. } => mine(&fd).then_some(call),
-        }
-    }
-
     /// Waits until call `id` on worker `w` returns or sleeps in the kernel.
     fn wait_started(&mut self, w: usize, id: SyscallId) -> Result<Started, TargetError> {
         let started = std::time::Instant::now();
@@ -538,9 +490,12 @@ impl Target for KernelTarget {
     }
 
     fn syscall(&mut self, call: Syscall) -> Result<Started, TargetError> {
-        let Some(call) = self.confine(call) else {
+        let Some(call) = self.fds.confine(call) else {
             return Ok(Started::Done(SyscallResult::err(libc::EBADF)));
         };
+        if let Some(result) = self.fds.answer(&call) {
+            return Ok(Started::Done(result));
+        }
         let w = self.idle_worker()?;
         let id = SyscallId(self.next_id);
         self.next_id += 1;
@@ -581,7 +536,7 @@ impl Drop for KernelTarget {
         }
         if self.workers.iter().any(|w| w.blocked_on.is_some()) {
             // Wake calls blocked on sockets; poll/epoll_wait need the signal.
-            for &fd in &self.owned {
+            for fd in self.fds.iter() {
                 let _ = sys::shutdown(fd, libc::SHUT_RDWR);
             }
             let start = std::time::Instant::now();
@@ -607,7 +562,7 @@ impl Drop for KernelTarget {
         while let Ok(done) = self.done.try_recv() {
             self.file_done(done);
         }
-        for &fd in &self.owned {
+        for fd in self.fds.iter() {
             let _ = sys::close(fd);
         }
         if self.ran_commands {

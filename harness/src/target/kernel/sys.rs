@@ -490,6 +490,12 @@ pub fn fcntl(fd: RawFd, cmd: i32, arg: i64) -> SysResult {
     check(unsafe { libc::fcntl(fd, cmd, arg as libc::c_long) }.into())
 }
 
+/// Sets `FD_CLOEXEC` on an fd the run created.
+pub fn set_cloexec(fd: RawFd) -> Result<(), i32> {
+    // SAFETY: F_SETFD takes a plain integer; no pointers.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }.into()).map(drop)
+}
+
 /// `ioctl` requests whose argument is a pointer to one `int`.
 pub const IOCTL_INT_REQUESTS: &[u64] = &[
     libc::FIONREAD, // SIOCINQ
