@@ -37,6 +37,7 @@
 //! | `tlp`                       | tail loss probes (RACK-TLP) (measured) | none                                  | RFC 8985 §7 (optional)             |
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
+//! | `syn_rto_fallback`          | RTO 3 s (RTTVAR 750 ms) when the handshake gave no RTT sample (measured) | RTO 3 s if a SYN timer expired and RTO < 3 s | RFC 6298 §5.7 (MUST) |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
 //! All other fields have the same value in both profiles. The test
@@ -61,6 +62,19 @@ pub enum InitialWindow {
     Segments(u32),
     /// RFC 5681 §3.1: IW = 4·SMSS if SMSS ≤ 1095, 3·SMSS if ≤ 2190, else 2·SMSS.
     Rfc5681,
+}
+
+/// When the RTO is re-initialised to 3 s as data transmission begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynRtoFallback {
+    /// RFC 6298 §5.7 (MUST): "If the timer expires awaiting the ACK of a SYN
+    /// segment and the TCP implementation is using an RTO less than 3
+    /// seconds, the RTO MUST be re-initialized to 3 seconds when data
+    /// transmission begins".
+    AfterSynTimeout,
+    /// Linux `tcp_init_metrics`: whenever the handshake left no RTT sample
+    /// (SRTT 0), whether or not a timer expired; RTTVAR becomes 750 ms.
+    WithoutRttSample,
 }
 
 /// How the retransmission timeout is computed from the RTT estimate.
@@ -260,6 +274,8 @@ pub struct Profile {
     pub pacing_ca_ratio: u32,
     /// Tail loss probes (RFC 8985 §7; Linux `tcp_early_retrans` 3 or 4).
     pub tlp: bool,
+    /// The 3-second RTO after the handshake (RFC 6298 §5.7).
+    pub syn_rto_fallback: SynRtoFallback,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
     /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
     /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
@@ -379,6 +395,9 @@ impl Profile {
             // measured: tail_loss_probe (a probe 4–8 ms after the first of
             // 10 segments at a ~0 RTT).
             tlp: true,
+            // measured: corpus/tcp/retransmit/syn-timeout-rto.pkt,
+            // synack-timeout-rto.pkt (tcpi_rto 3 s, tcpi_rttvar 750 ms).
+            syn_rto_fallback: SynRtoFallback::WithoutRttSample,
             // measured: corpus/tcp/handshake/syn-retransmit.pkt (4 SYNs 1 s
             // apart, then backoff).
             syn_linear_timeouts: 4,
@@ -449,6 +468,7 @@ impl Profile {
             syn_linear_timeouts: 0,
             // RFC 8985 (RACK-TLP) is optional for the base specifications.
             tlp: false,
+            syn_rto_fallback: SynRtoFallback::AfterSynTimeout,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
             delay_ack_of_fin: false,
             // RFC 6298 imposes no timer granularity.
@@ -676,6 +696,7 @@ mod tests {
             "timer_tick",
             "push_per_skb",
             "tlp",
+            "syn_rto_fallback",
         ];
         let mut got = differing_fields();
         got.sort();

@@ -1,7 +1,7 @@
 //! Round-trip time estimation and the retransmission timeout (RFC 6298),
 //! with the profile's RTO formula, minimum and maximum.
 
-use crate::profile::{Profile, RtoFormula};
+use crate::profile::{Profile, RtoFormula, SynRtoFallback};
 use crate::time::Duration;
 
 /// RFC 6298 state: SRTT, RTTVAR, the current RTO and its backoff.
@@ -102,6 +102,25 @@ impl RttEstimator {
         self.tick = profile.timer_tick;
         if self.srtt.is_some() {
             self.base_rto = self.compute_rto();
+        }
+    }
+
+    /// RFC 6298 §5.7, as data transmission begins: re-initialise the RTO to
+    /// 3 s by the profile's rule. `syn_timed_out`: a SYN or SYN-ACK was
+    /// retransmitted by the timer.
+    pub fn handshake_done(&mut self, rule: SynRtoFallback, syn_timed_out: bool) {
+        const FALLBACK: Duration = Duration::from_secs(3);
+        let apply = match rule {
+            SynRtoFallback::AfterSynTimeout => syn_timed_out && self.base_rto < FALLBACK,
+            SynRtoFallback::WithoutRttSample => self.srtt.is_none(),
+        };
+        if apply {
+            if rule == SynRtoFallback::WithoutRttSample {
+                // Linux sets mdev to 3 s, reported as RTTVAR = mdev / 4.
+                self.rttvar = Duration::from_millis(750);
+            }
+            self.base_rto = FALLBACK.min(self.rto_max);
+            self.backoff = 0;
         }
     }
 
@@ -213,6 +232,44 @@ mod tests {
             l.back_off();
         }
         assert_eq!(l.rto(), Duration::from_secs(120));
+    }
+
+    #[test]
+    fn rto_falls_back_to_three_seconds_as_data_transmission_begins() {
+        // RFC 6298 §5.7 (MUST) in the rfc profile: only after a SYN timeout,
+        // and even with a sample (e.g. from timestamps).
+        let rfc = SynRtoFallback::AfterSynTimeout;
+        let linux = SynRtoFallback::WithoutRttSample;
+        let table: [(&Profile, SynRtoFallback, bool, Option<u64>, u64); 6] = [
+            // profile, rule, SYN timer expired, sample (ms), RTO after (ms)
+            (&Profile::rfc(), rfc, true, None, 3000),
+            (&Profile::rfc(), rfc, true, Some(100), 3000),
+            (&Profile::rfc(), rfc, false, None, 1000),
+            // Linux tcp_init_metrics: only the absence of a sample counts.
+            (&Profile::linux(), linux, true, None, 3000),
+            (&Profile::linux(), linux, false, None, 3000),
+            (&Profile::linux(), linux, true, Some(100), 300),
+        ];
+        for (profile, rule, timed_out, sample, want) in table {
+            let mut e = RttEstimator::new(profile);
+            if timed_out {
+                e.back_off();
+            }
+            if let Some(r) = sample {
+                e.sample(ms(r));
+            }
+            e.handshake_done(rule, timed_out);
+            assert_eq!(
+                (e.rto(), e.backoff()),
+                (ms(want), 0),
+                "{rule:?} timed out {timed_out} sample {sample:?}"
+            );
+        }
+        let mut e = RttEstimator::new(&Profile::linux());
+        e.handshake_done(linux, true);
+        assert_eq!(e.rttvar(), ms(750), "tcpi_rttvar as Linux reports it");
+        e.sample(ms(10));
+        assert_eq!(e.rto(), ms(212), "the first sample recomputes the RTO");
     }
 
     #[test]

@@ -28,12 +28,19 @@ impl Connection {
             return ControlFlow::Break(SegmentOutcome::Dropped(DropReason::NoAck));
         }
         let mut outcome = SegmentOutcome::Accepted;
+        let mut syn_ack_timed_out = None;
         if self.state == State::SynReceived {
+            syn_ack_timed_out = Some(self.retries > 0);
             self.syn_received_ack(now, seg)?;
             outcome = SegmentOutcome::Established;
         }
         self.check_ack_range(now, seg)?;
         self.established_ack(now, seg);
+        if let Some(timed_out) = syn_ack_timed_out {
+            // RFC 6298 §5.7: after the RTT sample of the SYN-ACK, if any.
+            self.rtt
+                .handshake_done(self.profile.syn_rto_fallback, timed_out);
+        }
         self.fin_acked_transitions(now)?;
         ControlFlow::Continue(outcome)
     }

@@ -78,6 +78,9 @@ impl Connection {
             self.sample_rtt_on_ack(now, seg);
         }
         if self.tcb.snd_una.gt(self.tcb.iss) {
+            // RFC 6298 §5.7: after the RTT sample of the SYN-ACK, if any.
+            self.rtt
+                .handshake_done(self.profile.syn_rto_fallback, self.retries > 0);
             // "If SND.UNA > ISS (our SYN has been ACKed), change the
             // connection state to ESTABLISHED, form an ACK segment
             // <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> and send it."
