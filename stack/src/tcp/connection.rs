@@ -145,6 +145,8 @@ pub struct Connection {
     pub(crate) cc: Box<dyn CongestionControl>,
     pub(crate) cwnd_use: CwndUse,
     pub(crate) tlp: super::tlp::Tlp,
+    /// Duplicate-ACK counting, limited transmit and SACK loss recovery.
+    pub(crate) recovery: super::recovery::Recovery,
     pub(crate) challenge: RateLimiter,
     pub(crate) oow_ack: RateLimiter,
     pub(crate) ack: AckState,
@@ -214,6 +216,7 @@ impl Connection {
             cc: congestion::new_reno(profile, smss),
             cwnd_use: CwndUse::default(),
             tlp: super::tlp::Tlp::default(),
+            recovery: super::recovery::Recovery::default(),
             challenge: RateLimiter::default(),
             oow_ack: RateLimiter::default(),
             ack: AckState {

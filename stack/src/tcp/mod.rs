@@ -51,6 +51,7 @@ mod outcome;
 mod output;
 mod pacing;
 pub mod reassembly;
+mod recovery;
 pub mod rtt;
 pub mod segment;
 pub mod sendbuf;

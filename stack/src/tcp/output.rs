@@ -300,7 +300,15 @@ impl Connection {
         let mss = self.opts.eff_snd_mss(&self.profile);
         let avail = self.sndbuf.available_from(seq);
         let fin_at = self.sndbuf.fin_seq();
-        let cwnd = if probe { u32::MAX } else { self.cc.cwnd() };
+        // RFC 3042 §2: limited transmit lets new data past cwnd on the
+        // first duplicate ACKs.
+        let cwnd = if probe {
+            u32::MAX
+        } else {
+            self.cc
+                .cwnd()
+                .saturating_add(self.limited_transmit_allowance())
+        };
         let wnd_edge = self.tcb.snd_una + self.tcb.snd_wnd.min(cwnd);
         let usable = if wnd_edge.gt(seq) { wnd_edge - seq } else { 0 };
         let len = avail.min(mss).min(usable);

@@ -112,6 +112,7 @@ impl Connection {
             // entirely acknowledged are removed."
             self.ack_new_data(now, seg, flight_before);
         } else if self.is_duplicate_ack(seg, wnd) {
+            self.recovery.on_duplicate_ack();
             let ev = self.ack_event(0, true, flight_before);
             if self.cc.on_ack(&ev) == AckAction::FastRetransmit {
                 self.retransmit_head = true;
@@ -172,6 +173,7 @@ impl Connection {
         self.sample_rtt_on_ack(now, seg);
         self.retries = 0;
         self.retrans_since = None;
+        self.recovery.on_new_ack();
         // Congestion control counts data: the ACK of our SYN (or of a FIN
         // alone) does not open the window.
         if data_acked > 0 {

@@ -14,6 +14,7 @@ mod closing;
 mod established;
 mod fin_wait;
 mod last_ack;
+mod limited_transmit;
 mod listen;
 mod pair;
 mod random_ops;
