@@ -112,6 +112,11 @@ fn run_words(
             Ok(())
         }
         "tc" | "ethtool" => {
+            if !device_change_is_neutral(base, &words[1..]) {
+                return Err(format!(
+                    "command `{text}`: a test-device setting that paces, delays or drops packets (not modelled by the reference stack)"
+                ));
+            }
             notes.push(format!("skipped `{text}`: it shapes the kernel's test device, which the reference stack does not have"));
             Ok(())
         }
@@ -140,6 +145,42 @@ fn run_words(
             run_text(t, &body, &file_dir, Context::File(&path), notes, depth + 1)
         }
         _ => Err(format!("command `{text}`")),
+    }
+}
+
+/// Whether a `tc` or `ethtool` change of the kernel's test device leaves
+/// what a script sees unchanged, so that the reference target may skip it:
+/// removing a qdisc, a plain FIFO qdisc that can hold packets, and offload
+/// switches (the reference stack segments by MSS itself, and the
+/// interpreter compares GSO packets with their segments). A qdisc that
+/// paces (`fq`), delays (`netem`) or drops everything (`limit 0`) changes
+/// the packets' timing or fate: skipping it would make the run lie.
+fn device_change_is_neutral(prog: &str, args: &[String]) -> bool {
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    if prog == "ethtool" {
+        return arg(0) == Some("-K");
+    }
+    if arg(0) != Some("qdisc") {
+        return false;
+    }
+    match arg(1) {
+        Some("del" | "delete") => true,
+        Some("add" | "replace" | "change") => {
+            // The kind follows `root` (or `parent X`) and an optional `handle X`.
+            let Some(at) = args.iter().position(|w| w == "root").map(|i| i + 1) else {
+                return false;
+            };
+            let at = if arg(at) == Some("handle") {
+                at + 2
+            } else {
+                at
+            };
+            let fifo = matches!(arg(at), Some("pfifo" | "pfifo_fast" | "bfifo"));
+            let rest = &args[at.min(args.len())..];
+            let drops_all = rest.windows(2).any(|w| w[0] == "limit" && w[1] == "0");
+            fifo && !drops_all
+        }
+        _ => false,
     }
 }
 
@@ -310,6 +351,24 @@ mod tests {
             ["tc", "qdisc", "delete", "dev", "tun0", "root"]
         );
         assert!(words("echo 'oops").is_err());
+        // (command, may the reference target skip it)
+        let device_changes = [
+            ("tc qdisc add dev tun0 root pfifo", true),
+            ("tc qdisc delete dev tun0 root", true),
+            ("tc qdisc replace dev tun0 root handle 1: pfifo_fast", true),
+            ("ethtool -K tun0 gso off tso off", true),
+            ("tc qdisc replace dev tun0 root fq", false),
+            ("tc qdisc add dev tun0 root pfifo limit 0", false),
+            ("tc qdisc replace dev tun0 root pfifo limit 0", false),
+            ("tc qdisc add dev tun0 root netem delay 10ms", false),
+            ("tc filter add dev tun0", false),
+            ("ethtool -s tun0 speed 10", false),
+            ("tc qdisc add dev tun0", false),
+        ];
+        for (text, neutral) in device_changes {
+            let w = words(text).unwrap();
+            assert_eq!(device_change_is_neutral(&w[0], &w[1..]), neutral, "{text}");
+        }
         assert_eq!(decimal("0x70403"), "459779");
         assert_eq!(decimal("12"), "12");
     }
