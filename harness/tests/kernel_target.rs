@@ -9,6 +9,9 @@ mod support;
 use kernel_support::*;
 use libtest_mimic::{Arguments, Failed, Trial};
 use netdrill::capture::link::{LOCAL_MAC, REMOTE_MAC};
+use netdrill::report::terminal::render_run;
+use netdrill::run::factory::KernelFactory;
+use netdrill::run::run_file;
 use netdrill::target::kernel::{KernelTarget, check_available};
 use netdrill::target::{
     Buf, Cmsg, Command, CommandOutcome, EpollEvent, Event, IoVec, IpVersion, MsgHdr, PollFd,
@@ -944,6 +947,82 @@ fn neighbour_requests_are_answered_not_reported(v: IpVersion) -> Outcome {
     )
 }
 
+/// The upstream suite's passive open, ending with the accepted socket as fd 4.
+const ACCEPTED: &str = "
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+   +0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 10>
+   +0 > S. 0:0(0) ack 1 <...>
+   +0 < . 1:1(0) ack 1 win 514
+   +0 accept(3, ..., ...) = 4
+";
+
+/// Writes `body` (after [`ACCEPTED`]) as a script in `dir`, runs it on the
+/// kernel for IPv4 and fails with the rendered run unless it passes.
+fn run_script(dir: &std::path::Path, body: &str) -> Outcome {
+    let path = dir.join("test.pkt");
+    std::fs::write(&path, format!("{ACCEPTED}{body}")).map_err(|e| e.to_string())?;
+    let r = run_file(&path, IpVersion::Ipv4, &[], &KernelFactory, &|_| {});
+    check(r.verdict.is_pass(), || {
+        netdrill::report::diff::plain(&render_run(&r, 100))
+    })
+}
+
+/// `open` and `sendfile` of a file the test writes: the `[N]` offset goes
+/// in (and the file position stays), NULL uses and moves the file
+/// position, `read` and `close` work on the file's fd, and a closed fd is
+/// EBADF.
+fn open_and_sendfile() -> Outcome {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("zeros");
+    std::fs::write(&file, [0u8; 5]).map_err(|e| e.to_string())?;
+    let body = format!(
+        r#"
+   +0 open("{}", O_RDONLY) = 5
+   +0 sendfile(4, 5, [0], 5) = 5
+   +0 > P. 1:6(5) ack 1
+   +0 < . 1:1(0) ack 6 win 514
+   +0 sendfile(4, 5, [100], 5) = 0
+   +0 sendfile(4, 5, NULL, 3) = 3
+   +0 > P. 6:9(3) ack 1
+   +0 read(5, ..., 10) = 2
+   +0 close(5) = 0
+   +0 sendfile(4, 5, NULL, 1) = -1 EBADF (Bad file descriptor)
+   +0 open("{}/missing", O_RDONLY) = -1 ENOENT (No such file or directory)
+"#,
+        file.display(),
+        dir.path().display()
+    );
+    run_script(dir.path(), &body)
+}
+
+/// `pipe` with the script's fd numbers, `write` into it, `splice` from the
+/// pipe into the socket and from the socket into a pipe (blocking until
+/// data comes), end of file once the write end is closed, ESPIPE for an
+/// offset on a pipe.
+fn pipe_write_splice() -> Outcome {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let body = "
+   +0 pipe([5, 6]) = 0
+   +0 write(6, ..., 100) = 100
+   +0 splice(5, NULL, 4, NULL, 100, SPLICE_F_MOVE) = 100
+   +0 > P. 1:101(100) ack 1
+   +0 < . 1:1(0) ack 101 win 514
+   +0 splice(5, [0], 4, NULL, 1, 0) = -1 ESPIPE (Illegal seek)
+   +0 close(6) = 0
+   +0 splice(5, NULL, 4, NULL, 100, 0) = 0
+   +0 pipe2([7, 8], O_NONBLOCK) = 0
+   +0 ...0.100 splice(4, NULL, 8, NULL, 10, 0) = 10
+  +.1 < P. 1:11(10) ack 101 win 514
+   +0 > . 101:101(0) ack 11
+   +0 read(7, ..., 100) = 10
+   +0 read(7, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)
+";
+    run_script(dir.path(), body)
+}
+
 fn main() {
     let args = Arguments::from_args();
     type Test = fn(IpVersion) -> Outcome;
@@ -968,7 +1047,7 @@ fn main() {
         }
     }
     type Single = (&'static str, fn() -> Outcome);
-    let single: [Single; 9] = [
+    let single: [Single; 11] = [
         (
             "commands_do_not_inherit_sockets::ipv4",
             commands_do_not_inherit_sockets,
@@ -989,6 +1068,8 @@ fn main() {
         ("foreign_fds_are_not_touched", foreign_fds_are_not_touched),
         ("bad_requests_are_errors", bad_requests_are_errors),
         ("parallel_runs_are_isolated", parallel_runs_are_isolated),
+        ("open_and_sendfile::ipv4", open_and_sendfile),
+        ("pipe_write_splice::ipv4", pipe_write_splice),
         (
             "link_local_chatter_is_not_reported::ipv6",
             link_local_chatter_is_not_reported,

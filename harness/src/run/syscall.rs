@@ -93,11 +93,26 @@ pub enum ExpectOut {
 pub enum Effect {
     None,
     Socket(SockInfo),
-    Bind { live_fd: i32, port: u16 },
-    Listen { live_fd: i32 },
-    Accept { listener: i32 },
-    Close { script_fd: i32 },
+    Bind {
+        live_fd: i32,
+        port: u16,
+    },
+    Listen {
+        live_fd: i32,
+    },
+    Accept {
+        listener: i32,
+    },
+    Close {
+        script_fd: i32,
+    },
     EpollCreate,
+    /// A new fd that is not a socket (`open`): the script's number names it.
+    NewFd,
+    /// `pipe([R, W])`: the script's numbers for the read and write ends.
+    Pipe {
+        script_fds: [i32; 2],
+    },
 }
 
 impl CallEnv<'_> {
@@ -509,6 +524,62 @@ pub fn prepare(env: &CallEnv<'_>, s: &ast::Syscall) -> Result<Prepared, ArgError
                 timeout_ms: ev.i32(&a[3])?,
             }
         }
+        "open" => {
+            arity(s, 2..=3)?;
+            let Some(path) = ev.bytes(&a[0])? else {
+                return Err(ArgError::script(
+                    format!("open needs a path string, found {}", describe(&a[0])),
+                    a[0].span,
+                ));
+            };
+            let mode = match a.get(2) {
+                Some(m) => u32::try_from(file_mode(ev, m)?)
+                    .map_err(|_| ArgError::script("open mode out of range", m.span))?,
+                None => 0,
+            };
+            new_fd = true;
+            effect = Effect::NewFd;
+            Syscall::Open {
+                path,
+                flags: ev.i32(&a[1])?,
+                mode,
+            }
+        }
+        "pipe" | "pipe2" => {
+            if s.name.name == "pipe" {
+                arity(s, 1..=1)?;
+            } else {
+                arity(s, 2..=2)?;
+            }
+            if let Some(script_fds) = pipe_fds(ev, &a[0])? {
+                effect = Effect::Pipe { script_fds };
+            }
+            let flags = match a.get(1) {
+                Some(f) => ev.i32(f)?,
+                None => 0,
+            };
+            Syscall::Pipe { flags }
+        }
+        "sendfile" => {
+            arity(s, 4..=4)?;
+            Syscall::SendFile {
+                out_fd: env.fd(&a[0])?,
+                in_fd: env.fd(&a[1])?,
+                offset: offset_in(ev, &a[2])?,
+                count: ev.len(&a[3])?,
+            }
+        }
+        "splice" => {
+            arity(s, 6..=6)?;
+            Syscall::Splice {
+                fd_in: env.fd(&a[0])?,
+                off_in: offset_in(ev, &a[1])?,
+                fd_out: env.fd(&a[2])?,
+                off_out: offset_in(ev, &a[3])?,
+                len: ev.len(&a[4])?,
+                flags: ev.i32(&a[5])? as u32,
+            }
+        }
         other => {
             return Err(ArgError::unsupported(
                 format!("syscall {other}"),
@@ -546,6 +617,50 @@ fn expect(
         errno,
         out,
     })
+}
+
+/// An `open` mode. Modes are written in octal as in C (`0644`), which the
+/// script's number literals do not do by themselves (they read `0644` as
+/// 644), so a literal with a leading zero is read here as octal.
+fn file_mode(ev: &Eval<'_>, e: &Expr) -> Result<i64, ArgError> {
+    if let ExprKind::Int(i) = &e.kind {
+        if let Some(v) = super::args::parse_int(&i.text) {
+            return i64::try_from(v)
+                .map_err(|_| ArgError::script("open mode out of range", e.span));
+        }
+    }
+    ev.int(e)
+}
+
+/// The script's fd numbers for the two ends of a pipe: `[R, W]`, or `...`
+/// (`None`: the script does not name them).
+fn pipe_fds(ev: &Eval<'_>, e: &Expr) -> Result<Option<[i32; 2]>, ArgError> {
+    match &e.kind {
+        ExprKind::Ellipsis => Ok(None),
+        ExprKind::Array(items) if items.len() == 2 => {
+            Ok(Some([ev.i32(&items[0])?, ev.i32(&items[1])?]))
+        }
+        _ => Err(ArgError::script(
+            format!("pipe needs [read_fd, write_fd], found {}", describe(e)),
+            e.span,
+        )),
+    }
+}
+
+/// An `loff_t *` argument of sendfile or splice: `NULL` (the file position
+/// is used) or `[N]`, a pointer to `N`. As in packetdrill, `N` is only what
+/// goes in: the value the kernel advances it to is not checked.
+fn offset_in(ev: &Eval<'_>, e: &Expr) -> Result<Option<i64>, ArgError> {
+    if is_null(e) {
+        return Ok(None);
+    }
+    match &e.kind {
+        ExprKind::Array(items) if items.len() == 1 => Ok(Some(ev.int(&items[0])?)),
+        _ => Err(ArgError::script(
+            format!("an offset is NULL or [N], found {}", describe(e)),
+            e.span,
+        )),
+    }
 }
 
 /// A setsockopt value: `[N]` (an int of `len` bytes), a string, a struct
@@ -614,5 +729,105 @@ fn option_value_out(ev: &Eval<'_>, e: &Expr) -> Result<ExpectOut, ArgError> {
         }
         ExprKind::Str { value, .. } => Ok(ExpectOut::Bytes(value.clone())),
         _ => Ok(ExpectOut::Int(ev.int(e)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run::config::RunConfig;
+    use crate::run::tests::fake::{Fake, Reply};
+    use crate::run::verdict::{ErrorKind, Verdict};
+    use crate::target::{IpVersion, Syscall, SyscallOutput, SyscallResult};
+    use netdrill_stack::linux;
+    use std::path::Path;
+
+    fn play(src: &str, fake: &mut Fake) -> Verdict {
+        let script = crate::script::parse(src).unwrap_or_else(|d| panic!("parse: {d:?}"));
+        let cfg = RunConfig::new(IpVersion::Ipv4, &[], &[]).expect("config");
+        crate::run::run(&script, Path::new("t/x.pkt"), fake, &cfg).verdict
+    }
+
+    fn now(ret: i64) -> Reply {
+        Reply::Now(SyscallResult::ok(ret))
+    }
+
+    /// The script's numbers for a file and both pipe ends name the live
+    /// fds the target returned; offsets go in as written, NULL as none.
+    #[test]
+    fn files_and_pipes_are_mapped_and_their_arguments_converted() {
+        let mut f = Fake::new();
+        f.replies.extend([
+            now(20),
+            Reply::Now(SyscallResult::with(0, SyscallOutput::Pipe([21, 22]))),
+            now(100),
+            now(10),
+            now(0),
+            now(0),
+        ]);
+        let v = play(
+            r#"0 open("/x", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 5
++0 pipe([6, 7]) = 0
++0 sendfile(7, 5, [12], 100) = 100
++0 splice(6, NULL, 5, [3], 10, SPLICE_F_MOVE|SPLICE_F_NONBLOCK) = 10
++0 pipe2(..., O_CLOEXEC) = 0
++0 close(7) = 0
+"#,
+            &mut f,
+        );
+        assert_eq!(v, Verdict::Pass, "{v}");
+        let want = [
+            Syscall::Open {
+                path: b"/x".to_vec(),
+                flags: (linux::O_WRONLY | linux::O_CREAT | linux::O_TRUNC) as i32,
+                mode: 0o644,
+            },
+            Syscall::Pipe { flags: 0 },
+            Syscall::SendFile {
+                out_fd: 22,
+                in_fd: 20,
+                offset: Some(12),
+                count: 100,
+            },
+            Syscall::Splice {
+                fd_in: 21,
+                off_in: None,
+                fd_out: 20,
+                off_out: Some(3),
+                len: 10,
+                flags: 3,
+            },
+            Syscall::Pipe {
+                flags: linux::O_CLOEXEC as i32,
+            },
+            Syscall::Close { fd: 22 },
+        ];
+        assert_eq!(f.calls, want);
+    }
+
+    /// Shapes the calls cannot take are script errors naming the argument.
+    #[test]
+    fn bad_pipe_and_offset_arguments_are_script_errors() {
+        for (line, says) in [
+            ("pipe([5]) = 0", "pipe needs [read_fd, write_fd]"),
+            ("pipe(5) = 0", "pipe needs [read_fd, write_fd]"),
+            ("sendfile(4, 5, 0, 5) = 5", "an offset is NULL or [N]"),
+            (
+                "splice(4, [0, 1], 5, NULL, 1, 0) = 1",
+                "an offset is NULL or [N]",
+            ),
+            ("open(5, O_RDONLY) = 3", "open needs a path string"),
+            ("open(\"/x\", O_RDONLY, -1) = 3", "open mode out of range"),
+        ] {
+            let mut f = Fake::new();
+            match play(&format!("0 {line}\n"), &mut f) {
+                Verdict::Error(e) => {
+                    assert_eq!(e.kind, ErrorKind::Script, "{line}");
+                    assert!(e.message.contains(says), "{line}: {}", e.message);
+                    assert_eq!(e.line, Some(1), "{line}");
+                }
+                other => panic!("{line}: {other:?}"),
+            }
+            assert!(f.calls.is_empty(), "{line} reached the target");
+        }
     }
 }

@@ -226,7 +226,12 @@ impl Target for ReferenceTarget {
             }
             _ => None,
         };
-        Ok(match self.stack.call(self.now, convert::call(call)) {
+        let call = convert::call(call).map_err(|name| {
+            TargetError::Unsupported(format!(
+                "{name} (files/pipes are not modelled by the reference stack)"
+            ))
+        })?;
+        Ok(match self.stack.call(self.now, call) {
             CallOutcome::Done(r) => {
                 let r = convert::result(r);
                 if let Some((call, level, name)) = option {

@@ -192,6 +192,37 @@ pub enum Syscall {
         max_events: i32,
         timeout_ms: i32,
     },
+    /// `open(path, flags, mode)`: the path's bytes as the script wrote them
+    /// (no NUL; a relative path is relative to the harness's directory).
+    Open {
+        path: Vec<u8>,
+        flags: i32,
+        mode: u32,
+    },
+    /// `pipe(fds)` is `pipe2(fds, 0)`; the two fds come back in
+    /// [`SyscallOutput::Pipe`].
+    Pipe {
+        flags: i32,
+    },
+    /// `sendfile(out_fd, in_fd, offset, count)`; `offset: None` is a NULL
+    /// pointer (the file position is used and moved), `Some(n)` points at
+    /// `n`, which the kernel advances ([`SyscallOutput::Offsets`]).
+    SendFile {
+        out_fd: i32,
+        in_fd: i32,
+        offset: Option<i64>,
+        count: usize,
+    },
+    /// `splice(fd_in, off_in, fd_out, off_out, len, flags)`; each offset as
+    /// in [`Syscall::SendFile`].
+    Splice {
+        fd_in: i32,
+        off_in: Option<i64>,
+        fd_out: i32,
+        off_out: Option<i64>,
+        len: usize,
+        flags: u32,
+    },
 }
 
 impl Syscall {
@@ -223,6 +254,10 @@ impl Syscall {
             Syscall::EpollCreate { .. } => "epoll_create",
             Syscall::EpollCtl { .. } => "epoll_ctl",
             Syscall::EpollWait { .. } => "epoll_wait",
+            Syscall::Open { .. } => "open",
+            Syscall::Pipe { .. } => "pipe",
+            Syscall::SendFile { .. } => "sendfile",
+            Syscall::Splice { .. } => "splice",
         }
     }
 }
@@ -265,6 +300,15 @@ pub enum SyscallOutput {
     PollRevents(Vec<i16>),
     /// epoll_wait: the ready events.
     EpollEvents(Vec<EpollEvent>),
+    /// pipe: the read end and the write end.
+    Pipe([i32; 2]),
+    /// sendfile, splice: the offsets the call was given, as the kernel left
+    /// them (`None` where the pointer was NULL; sendfile's offset is the
+    /// input file's, it has no `off_out`).
+    Offsets {
+        off_in: Option<i64>,
+        off_out: Option<i64>,
+    },
 }
 
 impl SyscallResult {

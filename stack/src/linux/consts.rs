@@ -183,6 +183,19 @@ constants! {
     F_GETFL = 3;
     F_SETFL = 4;
     FD_CLOEXEC = 1;
+    // open flags (x86-64/generic values) and splice flags
+    O_CREAT = 0o100;
+    O_EXCL = 0o200;
+    O_NOCTTY = 0o400;
+    O_TRUNC = 0o1000;
+    O_APPEND = 0o2000;
+    O_DIRECT = 0o40000;
+    O_DIRECTORY = 0o200000;
+    O_NOFOLLOW = 0o400000;
+    SPLICE_F_MOVE = 1;
+    SPLICE_F_NONBLOCK = 2;
+    SPLICE_F_MORE = 4;
+    SPLICE_F_GIFT = 8;
     // shutdown
     SHUT_RD = 0;
     SHUT_WR = 1;

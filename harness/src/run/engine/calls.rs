@@ -222,7 +222,14 @@ impl Engine<'_> {
                 self.sockets.remove(live_fd);
                 self.map.close_fd(script_fd);
             }
-            Effect::EpollCreate => self.map.bind_fd(script, live),
+            Effect::EpollCreate | Effect::NewFd => self.map.bind_fd(script, live),
+            Effect::Pipe { script_fds } => {
+                if let SyscallOutput::Pipe(live_fds) = r.out {
+                    for (script, live) in script_fds.into_iter().zip(live_fds) {
+                        self.map.bind_fd(script, live);
+                    }
+                }
+            }
         }
     }
 }

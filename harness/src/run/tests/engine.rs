@@ -418,11 +418,11 @@ fn commands_the_target_cannot_honour_make_the_script_unsupported() {
 #[test]
 fn unknown_syscalls_and_symbols_are_unsupported_by_name() {
     let mut f = Fake::new();
-    let r = play("0 splice(4, NULL, 6, NULL, 1, 0) = 0\n", &mut f);
+    let r = play("0 tee(4, 6, 1, 0) = 0\n", &mut f);
     assert_eq!(
         r.verdict,
         Verdict::Unsupported(Unsupported {
-            feature: "syscall splice".into(),
+            feature: "syscall tee".into(),
             line: Some(1)
         })
     );

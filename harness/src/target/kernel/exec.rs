@@ -2,9 +2,10 @@
 //! into a [`SyscallResult`]. Runs on a worker thread inside the namespace;
 //! every buffer lives on that thread for the duration of the call.
 //!
-//! Every fd a call creates is close-on-exec, whatever the script asked (the
-//! flag it asked for is kept by [`super::fds`]): no process a command starts
-//! may hold a copy of a run's socket.
+//! Every fd a call creates (sockets, files, pipes) is close-on-exec,
+//! whatever the script asked (the flag it asked for is kept by
+//! [`super::fds`]): no process a command starts may hold a copy of a run's
+//! socket, file or pipe.
 
 use super::abi;
 use super::sys::{self, SysResult, UserBuf};
@@ -312,6 +313,45 @@ pub fn execute(call: &Syscall) -> Result<SyscallResult, Refusal> {
                         })
                         .collect(),
                 )
+            })
+        }
+        Syscall::Open { path, flags, mode } => {
+            // The kernel reads the path up to its first NUL, as C would.
+            let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+            let path =
+                std::ffi::CString::new(&path[..end]).map_err(|e| format!("open path: {e}"))?;
+            plain(sys::open(&path, *flags | libc::O_CLOEXEC, *mode))
+        }
+        Syscall::Pipe { flags } => match sys::pipe2(*flags | libc::O_CLOEXEC) {
+            Ok(fds) => SyscallResult::with(0, SyscallOutput::Pipe(fds)),
+            Err(errno) => SyscallResult::err(errno),
+        },
+        Syscall::SendFile {
+            out_fd,
+            in_fd,
+            offset,
+            count,
+        } => {
+            let mut off = *offset;
+            let r = sys::sendfile(*out_fd, *in_fd, off.as_mut(), *count);
+            result(r, |_| SyscallOutput::Offsets {
+                off_in: off,
+                off_out: None,
+            })
+        }
+        Syscall::Splice {
+            fd_in,
+            off_in,
+            fd_out,
+            off_out,
+            len,
+            flags,
+        } => {
+            let (mut oi, mut oo) = (*off_in, *off_out);
+            let r = sys::splice(*fd_in, oi.as_mut(), *fd_out, oo.as_mut(), *len, *flags);
+            result(r, |_| SyscallOutput::Offsets {
+                off_in: oi,
+                off_out: oo,
             })
         }
     })

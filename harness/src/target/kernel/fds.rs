@@ -33,7 +33,16 @@ impl Fds {
     /// handed to the kernel. `None`: answer EBADF without calling.
     pub fn confine(&self, call: Syscall) -> Option<Syscall> {
         match call {
-            Syscall::Socket { .. } | Syscall::EpollCreate { .. } => Some(call),
+            Syscall::Socket { .. }
+            | Syscall::EpollCreate { .. }
+            | Syscall::Open { .. }
+            | Syscall::Pipe { .. } => Some(call),
+            Syscall::SendFile { out_fd, in_fd, .. } => {
+                (self.mine(out_fd) && self.mine(in_fd)).then_some(call)
+            }
+            Syscall::Splice { fd_in, fd_out, .. } => {
+                (self.mine(fd_in) && self.mine(fd_out)).then_some(call)
+            }
             Syscall::Poll {
                 mut fds,
                 timeout_ms,
@@ -105,6 +114,15 @@ impl Fds {
             Syscall::Socket { ty, .. } => Some(cloexec(*ty)),
             Syscall::Accept { flags, .. } | Syscall::EpollCreate { flags, .. } => {
                 Some(cloexec(*flags))
+            }
+            Syscall::Open { flags, .. } => Some(cloexec(*flags)),
+            Syscall::Pipe { flags } => {
+                if let SyscallOutput::Pipe(ends) = result.out {
+                    for fd in ends {
+                        self.open.insert(fd, cloexec(*flags));
+                    }
+                }
+                None
             }
             Syscall::Fcntl { cmd, .. } if *cmd == libc::F_DUPFD => Some(false),
             Syscall::Fcntl { cmd, .. } if *cmd == libc::F_DUPFD_CLOEXEC => Some(true),
@@ -216,5 +234,55 @@ mod tests {
         };
         let numbers: Vec<i32> = confined.iter().map(|p| p.fd).collect();
         assert_eq!(numbers, [5, i32::MAX, -1]);
+    }
+
+    #[test]
+    fn files_and_pipes_are_tracked_and_confined() {
+        let mut fds = Fds::default();
+        let open = |flags| Syscall::Open {
+            path: b"/dev/null".to_vec(),
+            flags,
+            mode: 0,
+        };
+        fds.account(&open(libc::O_RDONLY), &ok(5));
+        fds.account(&open(libc::O_RDONLY | libc::O_CLOEXEC), &ok(6));
+        fds.account(
+            &Syscall::Pipe {
+                flags: libc::O_CLOEXEC,
+            },
+            &SyscallResult::with(0, SyscallOutput::Pipe([7, 8])),
+        );
+        fds.account(
+            &Syscall::Pipe { flags: 0 },
+            &SyscallResult::err(libc::EMFILE),
+        );
+        assert_eq!(fds.iter().collect::<Vec<_>>(), [5, 6, 7, 8]);
+        let flags: Vec<i64> = [5, 6, 7, 8]
+            .iter()
+            .map(|&fd| fds.answer(&fcntl(fd, libc::F_GETFD, 0)).unwrap().ret)
+            .collect();
+        assert_eq!(flags, [0, 1, 1, 1]);
+        let sendfile = |out_fd, in_fd| Syscall::SendFile {
+            out_fd,
+            in_fd,
+            offset: Some(0),
+            count: 1,
+        };
+        assert!(fds.confine(sendfile(8, 5)).is_some());
+        assert_eq!(fds.confine(sendfile(8, 0)), None, "foreign input");
+        assert_eq!(fds.confine(sendfile(1, 5)), None, "foreign output");
+        let splice = |fd_in, fd_out| Syscall::Splice {
+            fd_in,
+            off_in: None,
+            fd_out,
+            off_out: None,
+            len: 1,
+            flags: 0,
+        };
+        assert!(fds.confine(splice(7, 8)).is_some());
+        assert_eq!(fds.confine(splice(2, 8)), None);
+        assert_eq!(fds.confine(splice(7, 2)), None);
+        fds.account(&Syscall::Close { fd: 7 }, &ok(0));
+        assert_eq!(fds.confine(splice(7, 8)), None, "closed");
     }
 }

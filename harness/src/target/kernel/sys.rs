@@ -560,3 +560,53 @@ pub fn epoll_wait(
     // not positive and nothing is written).
     check(unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), max, timeout_ms) }.into())
 }
+
+// ---- files and pipes -------------------------------------------------------
+
+/// `open(path, flags, mode)`.
+pub fn open(path: &std::ffi::CStr, flags: i32, mode: u32) -> SysResult {
+    // SAFETY: `path` is a live NUL-terminated string for the call; the mode
+    // is passed as the C variadic `unsigned int` the kernel reads when
+    // O_CREAT or O_TMPFILE is set, and ignored otherwise.
+    check(unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) }.into())
+}
+
+/// `pipe2(fds, flags)`: the read end and the write end.
+pub fn pipe2(flags: i32) -> Result<[i32; 2], i32> {
+    let mut fds = [-1 as libc::c_int; 2];
+    // SAFETY: `fds` is a live array of the two ints the kernel writes.
+    check(unsafe { libc::pipe2(fds.as_mut_ptr(), flags) }.into()).map(|_| fds)
+}
+
+/// A pointer to an offset the kernel reads and advances, or NULL. (`off_t`
+/// and `loff_t` are `i64` on 64-bit Linux: a target where they are not does
+/// not compile.)
+fn offset_ptr(offset: Option<&mut i64>) -> *mut libc::loff_t {
+    match offset {
+        Some(o) => o,
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// `sendfile(out_fd, in_fd, offset, count)`.
+pub fn sendfile(out_fd: RawFd, in_fd: RawFd, offset: Option<&mut i64>, count: usize) -> SysResult {
+    let ptr: *mut libc::off_t = offset_ptr(offset);
+    // SAFETY: `ptr` is NULL or points at a live i64 (off_t) that the kernel
+    // reads and writes back; no user buffers are involved.
+    check(unsafe { libc::sendfile(out_fd, in_fd, ptr, count) } as i64)
+}
+
+/// `splice(fd_in, off_in, fd_out, off_out, len, flags)`.
+pub fn splice(
+    fd_in: RawFd,
+    off_in: Option<&mut i64>,
+    fd_out: RawFd,
+    off_out: Option<&mut i64>,
+    len: usize,
+    flags: u32,
+) -> SysResult {
+    let (pin, pout) = (offset_ptr(off_in), offset_ptr(off_out));
+    // SAFETY: each offset pointer is NULL or points at a distinct live i64
+    // (loff_t) the kernel reads and writes back; no user buffers.
+    check(unsafe { libc::splice(fd_in, pin, fd_out, pout, len, flags) } as i64)
+}

@@ -298,3 +298,59 @@ fn null_read_buffers_and_af_unspec_addresses_are_unsupported_not_answered() {
         "{r:?}"
     );
 }
+
+/// Files and pipes are not modelled: each call is unsupported, naming it and
+/// why, and a script using one is skipped at that line, not failed.
+#[test]
+fn file_and_pipe_calls_are_unsupported_with_the_reason() {
+    let mut t = target();
+    let calls = [
+        Syscall::Open {
+            path: b"/tmp/x".to_vec(),
+            flags: 0,
+            mode: 0,
+        },
+        Syscall::Pipe { flags: 0 },
+        Syscall::SendFile {
+            out_fd: 3,
+            in_fd: 4,
+            offset: Some(0),
+            count: 1,
+        },
+        Syscall::Splice {
+            fd_in: 3,
+            off_in: None,
+            fd_out: 4,
+            off_out: None,
+            len: 1,
+            flags: 0,
+        },
+    ];
+    for call in calls {
+        let name = call.name();
+        let err = t.syscall(call).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("unsupported: {name} (files/pipes are not modelled by the reference stack)")
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pipe.pkt");
+    std::fs::write(
+        &path,
+        "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 pipe([5, 6]) = 0\n",
+    )
+    .unwrap();
+    let factory = crate::run::factory::ReferenceFactory(ProfileChoice::Linux);
+    let r = crate::run::run_file(&path, IpVersion::Ipv4, &[], &factory, &|_| {});
+    match r.verdict {
+        crate::run::Verdict::Unsupported(u) => {
+            assert_eq!(
+                u.feature,
+                "pipe (files/pipes are not modelled by the reference stack)"
+            );
+            assert_eq!(u.line, Some(2));
+        }
+        other => panic!("{other:?}"),
+    }
+}
