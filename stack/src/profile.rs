@@ -38,6 +38,7 @@
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `syn_rto_fallback`          | RTO 3 s (RTTVAR 750 ms) when the handshake gave no RTT sample (measured) | RTO 3 s if a SYN timer expired and RTO < 3 s | RFC 6298 §5.7 (MUST) |
+//! | `syn_give_up`               | when a SYN timer fires (2^(n+1) − 1)·1 s after the first SYN, n = `syn_retries` (measured) | after `syn_retries` retransmissions | RFC 9293 §3.8.3 (R2 for a SYN) |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
 //! All other fields have the same value in both profiles. The test
@@ -75,6 +76,18 @@ pub enum SynRtoFallback {
     /// Linux `tcp_init_metrics`: whenever the handshake left no RTT sample
     /// (SRTT 0), whether or not a timer expired; RTTVAR becomes 750 ms.
     WithoutRttSample,
+}
+
+/// When an active open stops retransmitting its SYN (RFC 9293 §3.8.3 R2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SynGiveUp {
+    /// After `syn_retries` retransmissions.
+    Count,
+    /// Linux `retransmits_timed_out`: at the first SYN timer expiry at least
+    /// `tcp_model_timeout(syn_retries, 1 s)` after the first SYN, i.e. the
+    /// time `syn_retries` doubling retransmissions would take; linear SYN
+    /// timeouts send more SYNs within that time, not fewer.
+    ModelledTime,
 }
 
 /// How the retransmission timeout is computed from the RTT estimate.
@@ -276,6 +289,8 @@ pub struct Profile {
     pub tlp: bool,
     /// The 3-second RTO after the handshake (RFC 6298 §5.7).
     pub syn_rto_fallback: SynRtoFallback,
+    /// When an active open gives up.
+    pub syn_give_up: SynGiveUp,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
     /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
     /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
@@ -398,6 +413,10 @@ impl Profile {
             // measured: corpus/tcp/retransmit/syn-timeout-rto.pkt,
             // synack-timeout-rto.pkt (tcpi_rto 3 s, tcpi_rttvar 750 ms).
             syn_rto_fallback: SynRtoFallback::WithoutRttSample,
+            // measured: corpus/tcp/handshake/syn-give-up.pkt (syn_retries 2:
+            // SYNs at 0–5 s, ETIMEDOUT at the 7 s timer); with syn_retries 3,
+            // SYNs at 0–5, 7 and 11 s and ETIMEDOUT at the 19 s timer.
+            syn_give_up: SynGiveUp::ModelledTime,
             // measured: corpus/tcp/handshake/syn-retransmit.pkt (4 SYNs 1 s
             // apart, then backoff).
             syn_linear_timeouts: 4,
@@ -469,6 +488,7 @@ impl Profile {
             // RFC 8985 (RACK-TLP) is optional for the base specifications.
             tlp: false,
             syn_rto_fallback: SynRtoFallback::AfterSynTimeout,
+            syn_give_up: SynGiveUp::Count,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
             delay_ack_of_fin: false,
             // RFC 6298 imposes no timer granularity.
@@ -697,6 +717,7 @@ mod tests {
             "push_per_skb",
             "tlp",
             "syn_rto_fallback",
+            "syn_give_up",
         ];
         let mut got = differing_fields();
         got.sort();

@@ -172,7 +172,8 @@ pub struct Connection {
     /// Consecutive retransmission timeouts of the same data (tcpi_retransmits).
     pub(crate) retries: u32,
     /// When the first retransmission of the current head happened (for R2
-    /// as a time and the user timeout).
+    /// as a time and the user timeout); in the handshake, when the first
+    /// SYN or SYN-ACK went out.
     pub(crate) retrans_since: Option<Instant>,
     /// Zero-window probes or keep-alives sent without an answer.
     pub(crate) probes: u32,

@@ -123,6 +123,8 @@ impl Connection {
             self.rtt_timed = None;
         } else {
             self.rtt_timed = Some((iss + 1, now));
+            // Linux `retrans_stamp`: SYN retries are timed from here.
+            self.retrans_since = Some(now);
         }
         self.timers
             .set_if_unset(TimerKind::Retransmit, now + self.rtt.rto());

@@ -4,6 +4,7 @@
 //! (§3.8.3, RFC 5482).
 
 use crate::linux::Errno;
+use crate::profile::SynGiveUp;
 use crate::time::{Duration, Instant};
 
 use super::Connection;
@@ -41,7 +42,7 @@ impl Connection {
     /// RETRANSMISSION TIMEOUT.
     fn on_retransmit_timeout(&mut self, now: Instant) {
         match self.state {
-            State::SynSent | State::SynReceived => self.retransmit_syn(),
+            State::SynSent | State::SynReceived => self.retransmit_syn(now),
             State::Closed | State::Listen | State::TimeWait => {}
             _ => self.retransmit_data(now),
         }
@@ -49,7 +50,7 @@ impl Connection {
 
     /// SYN or SYN-ACK: resend with backoff until the profile's retry count
     /// (RFC 9293 §3.8.3: R2 for a SYN at least 3 minutes, MUST-23).
-    fn retransmit_syn(&mut self) {
+    fn retransmit_syn(&mut self, now: Instant) {
         let limit = if self.state == State::SynSent {
             self.sockopts
                 .syn_retries
@@ -57,7 +58,17 @@ impl Connection {
         } else {
             self.profile.synack_retries
         };
-        if self.retries >= limit {
+        let give_up = match self.profile.syn_give_up {
+            SynGiveUp::ModelledTime if self.state == State::SynSent => {
+                let budget =
+                    modelled_timeout(limit, self.profile.rto_initial, self.profile.rto_max);
+                self.retrans_since
+                    .is_some_and(|first| now.saturating_since(first) >= budget)
+            }
+            // Linux counts SYN-ACK retransmissions (the request's timeouts).
+            _ => self.retries >= limit,
+        };
+        if give_up {
             self.abort_with(Errno::ETIMEDOUT);
             return;
         }
@@ -221,5 +232,18 @@ impl Connection {
             }
             _ => self.timers.clear(TimerKind::UserTimeout),
         }
+    }
+}
+
+/// Linux `tcp_model_timeout`: how long `boundary` retransmissions take when
+/// the RTO doubles from `base` up to `max`, after which each adds `max`.
+pub(crate) fn modelled_timeout(boundary: u32, base: Duration, max: Duration) -> Duration {
+    let base_us = base.as_micros().max(1);
+    let ratio = (max.as_micros() / base_us).max(1);
+    let thresh = ratio.ilog2();
+    if boundary <= thresh {
+        base.saturating_mul((2u64 << boundary) - 1)
+    } else {
+        base.saturating_mul((2u64 << thresh) - 1) + max.saturating_mul(u64::from(boundary - thresh))
     }
 }

@@ -238,16 +238,74 @@ fn user_timeout_stops_once_connected() {
 #[test]
 fn linux_retries_the_first_syns_at_a_fixed_interval() {
     // tcp_syn_linear_timeouts = 4 (measured on the kernel target): SYNs at
-    // 1, 2, 3, 4 s, then backoff (5, 7 s), then ETIMEDOUT after 6 retries.
+    // 1–5 s, then backoff; tcp_syn_retries = 6 is a 127 s budget, so the
+    // connect fails at the first timer after it (131 s).
     let mut c = syn_sent_with(&bare(Profile::linux()), &SockOpts::default());
     let mut sent = Vec::new();
+    let mut last = 0;
     while c.state() == State::SynSent {
         let t = c.poll_at().unwrap();
+        last = t.as_millis();
         if let Some(s) = c.poll_transmit(t) {
             assert_eq!(s.flags, SYN);
             sent.push(t.as_millis());
         }
     }
-    assert_eq!(sent, [1000, 2000, 3000, 4000, 5000, 7000]);
+    assert_eq!(
+        sent,
+        [
+            1000, 2000, 3000, 4000, 5000, 7000, 11_000, 19_000, 35_000, 67_000
+        ]
+    );
+    assert_eq!(last, 131_000);
     assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
+}
+
+#[test]
+fn linux_syn_retries_are_a_time_budget() {
+    // Linux tcp_model_timeout: n doubling retransmissions from a 1 s RTO
+    // take (2^(n+1) - 1) s; past the RTO cap each adds the cap.
+    use crate::tcp::timeouts::modelled_timeout;
+    let cap = dur_ms(120_000);
+    let table = [
+        (1, 3_000),
+        (2, 7_000),
+        (3, 15_000),
+        (6, 127_000),
+        (8, 367_000),
+    ];
+    for (n, want) in table {
+        assert_eq!(
+            modelled_timeout(n, dur_ms(1000), cap),
+            dur_ms(want),
+            "n = {n}"
+        );
+    }
+    // tcp_retries2 = 15 from TCP_RTO_MIN: 924.6 s, as tcp(7) says.
+    assert_eq!(modelled_timeout(15, dur_ms(200), cap), dur_ms(924_600));
+
+    // The stack: 5 linear retransmissions, then backoff; ETIMEDOUT at the
+    // first timer at least 15 s after the first SYN (measured on Linux 6.18).
+    let so = SockOpts {
+        syn_retries: Some(3),
+        ..SockOpts::default()
+    };
+    let mut c = syn_sent_with(&bare(Profile::linux()), &so);
+    for at in [1_000, 2_000, 3_000, 4_000, 5_000, 7_000, 11_000] {
+        recv_nothing!(c, ms(at - 1));
+        expect(&recv!(c, ms(at)), SYN, ISS, 0);
+    }
+    recv_nothing!(c, ms(18_999));
+    assert_eq!(c.state(), State::SynSent);
+    recv_nothing!(c, ms(19_000));
+    assert_eq!(c.state(), State::Closed);
+    assert_eq!(c.take_error(), Some(Errno::ETIMEDOUT));
+
+    // The rfc profile counts: 3 retransmissions, then ETIMEDOUT.
+    let mut c = syn_sent_with(&bare(Profile::rfc()), &so);
+    for at in [1_000, 3_000, 7_000] {
+        expect(&recv!(c, ms(at)), SYN, ISS, 0);
+    }
+    recv_nothing!(c, ms(15_000));
+    assert_eq!(c.state(), State::Closed);
 }
