@@ -5,9 +5,9 @@
 //! simultaneous close, and every corrupted datagram must be caught by a
 //! checksum.
 //!
-//! Count: `NETDRILL_SIM_TRANSFERS=n` if set; otherwise 1,000 in release
-//! builds (and with `NETDRILL_SIM_FULL=1`) and 40 in debug builds, which
-//! keeps `cargo test` quick.
+//! Count: 1,000, or `NETDRILL_SIM_TRANSFERS=n`. The workspace builds the
+//! stack optimised in test builds (debug assertions kept) so that the full
+//! count runs in the default test command.
 
 use netdrill_stack::linux::{self, Errno};
 use netdrill_stack::rng::Rng;
@@ -597,13 +597,9 @@ impl Sim {
 }
 
 fn transfers() -> u64 {
-    if let Ok(v) = std::env::var("NETDRILL_SIM_TRANSFERS") {
-        return v.parse().expect("NETDRILL_SIM_TRANSFERS is a number");
-    }
-    if cfg!(debug_assertions) && std::env::var_os("NETDRILL_SIM_FULL").is_none() {
-        40
-    } else {
-        1000
+    match std::env::var("NETDRILL_SIM_TRANSFERS") {
+        Ok(v) => v.parse().expect("NETDRILL_SIM_TRANSFERS is a number"),
+        Err(_) => 1000,
     }
 }
 
