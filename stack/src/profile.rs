@@ -38,6 +38,8 @@
 //! | `abc_limit`                 | none: every acked byte counts   | 1 SMSS per ACK in slow start          | RFC 5681 §3.1 equation 2           |
 //! | `cwnd_validation`           | grow only while cwnd-limited    | always grow                           | RFC 5681 (RFC 7661 experimental)   |
 //! | `syn_rto_fallback`          | RTO 3 s (RTTVAR 750 ms) when the handshake gave no RTT sample (measured) | RTO 3 s if a SYN timer expired and RTO < 3 s | RFC 6298 §5.7 (MUST) |
+//! | `sack_retransmit`           | only segments marked lost (no NextSeg() rules 3, 4) | NextSeg() rules 1–4 | RFC 6675 §4 (rules 3 and 4 SHOULD) |
+//! | `recovery_cwnd`             | ssthresh = cwnd/2, cwnd by PRR during recovery (measured) | ssthresh = cwnd = FlightSize/2 | RFC 6675 §5 step 4.2 |
 //! | `syn_give_up`               | when a SYN timer fires (2^(n+1) − 1)·1 s after the first SYN, n = `syn_retries` (measured) | after `syn_retries` retransmissions | RFC 9293 §3.8.3 (R2 for a SYN) |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
@@ -76,6 +78,30 @@ pub enum SynRtoFallback {
     /// Linux `tcp_init_metrics`: whenever the handshake left no RTT sample
     /// (SRTT 0), whether or not a timer expired; RTTVAR becomes 750 ms.
     WithoutRttSample,
+}
+
+/// What SACK-based loss recovery retransmits (RFC 6675 §4 NextSeg()).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SackRetransmit {
+    /// Rules (1)–(4): lost holes, new data, then holes not yet deemed
+    /// lost (3), then one rescue retransmission per recovery (4).
+    Rfc6675,
+    /// Linux `tcp_xmit_retransmit_queue`: only segments marked lost, then
+    /// new data (rules 1 and 2); no rescue retransmission (the tail is
+    /// left to the loss probe and the RTO).
+    LostOnly,
+}
+
+/// ssthresh and cwnd during SACK-based loss recovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecoveryCwnd {
+    /// RFC 6675 §5 (4.2): "ssthresh = cwnd = (FlightSize / 2)", unchanged
+    /// until recovery ends.
+    Rfc6675,
+    /// Linux: ssthresh = cwnd / 2 (`tcp_reno_ssthresh`), and cwnd set on
+    /// every ACK by Proportional Rate Reduction (RFC 6937,
+    /// `tcp_cwnd_reduction`); cwnd = ssthresh when recovery ends.
+    LinuxPrr,
 }
 
 /// When an active open stops retransmitting its SYN (RFC 9293 §3.8.3 R2).
@@ -287,6 +313,10 @@ pub struct Profile {
     pub pacing_ca_ratio: u32,
     /// Tail loss probes (RFC 8985 §7; Linux `tcp_early_retrans` 3 or 4).
     pub tlp: bool,
+    /// Which NextSeg() rules SACK-based loss recovery uses.
+    pub sack_retransmit: SackRetransmit,
+    /// ssthresh and cwnd during SACK-based loss recovery.
+    pub recovery_cwnd: RecoveryCwnd,
     /// The 3-second RTO after the handshake (RFC 6298 §5.7).
     pub syn_rto_fallback: SynRtoFallback,
     /// When an active open gives up.
@@ -410,6 +440,12 @@ impl Profile {
             // measured: tail_loss_probe (a probe 4–8 ms after the first of
             // 10 segments at a ~0 RTT).
             tlp: true,
+            // measured: corpus/tcp/recovery/sack-two-holes.pkt (only the
+            // holes marked lost are retransmitted).
+            sack_retransmit: SackRetransmit::LostOnly,
+            // measured: corpus/tcp/recovery/sack-middle-hole.pkt (cwnd 12
+            // -> ssthresh 6, cwnd 5 = pipe 4 + 1 on entry).
+            recovery_cwnd: RecoveryCwnd::LinuxPrr,
             // measured: corpus/tcp/retransmit/syn-timeout-rto.pkt,
             // synack-timeout-rto.pkt (tcpi_rto 3 s, tcpi_rttvar 750 ms).
             syn_rto_fallback: SynRtoFallback::WithoutRttSample,
@@ -487,6 +523,9 @@ impl Profile {
             syn_linear_timeouts: 0,
             // RFC 8985 (RACK-TLP) is optional for the base specifications.
             tlp: false,
+            // RFC 6675 §4: all of NextSeg().
+            sack_retransmit: SackRetransmit::Rfc6675,
+            recovery_cwnd: RecoveryCwnd::Rfc6675,
             syn_rto_fallback: SynRtoFallback::AfterSynTimeout,
             syn_give_up: SynGiveUp::Count,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
@@ -718,6 +757,8 @@ mod tests {
             "tlp",
             "syn_rto_fallback",
             "syn_give_up",
+            "sack_retransmit",
+            "recovery_cwnd",
         ];
         let mut got = differing_fields();
         got.sort();

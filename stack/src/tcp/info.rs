@@ -36,7 +36,7 @@ impl Connection {
         };
         let fields: [(&str, u64); 38] = [
             ("state", u64::from(self.state.linux_number())),
-            ("ca_state", u64::from(self.cc.ca_state())),
+            ("ca_state", u64::from(self.ca_state())),
             ("retransmits", u64::from(self.retries)),
             ("probes", u64::from(self.probes)),
             ("backoff", u64::from(self.rtt.backoff())),
@@ -86,6 +86,10 @@ impl Connection {
             info.set(name, value);
         }
         info.set("rcv_ooopack", u64::from(self.stats.rcv_ooopack));
+        let (sacked, lost, retrans) = self.recovery_counts();
+        info.set("sacked", sacked);
+        info.set("lost", lost);
+        info.set("retrans", retrans);
         info
     }
 }

@@ -47,6 +47,10 @@ impl Connection {
                 t.rcv_nxt
             ));
         }
+        // RFC 6675 §3: the scoreboard lies within [SND.UNA, SND.MAX].
+        if self.state != State::Closed {
+            self.recovery.check(t.snd_una, t.snd_max)?;
+        }
         if self.state == State::Closed && self.timers.next().is_some() {
             return Err("timer armed in CLOSED".into());
         }

@@ -8,6 +8,7 @@ use crate::time::Instant;
 
 use super::Connection;
 use super::options::{segment_options, segment_options_into, syn_options};
+use super::recovery::scoreboard::NextSeg;
 use super::segment::{Flags, Segment};
 use super::seq::SeqNumber;
 use super::state::State;
@@ -261,19 +262,74 @@ impl Connection {
         false
     }
 
-    /// RFC 5681 §3.2 step 2 / RFC 6582 partial ACK: resend the segment at
-    /// SND.UNA, without moving SND.NXT.
+    /// RFC 5681 §3.2 step 2 / RFC 6582 partial ACK / RFC 6675 §5 (4.3):
+    /// resend the segment at SND.UNA, without moving SND.NXT.
     fn retransmit_una(&mut self, now: Instant, seg: &mut Segment) -> bool {
         let una = self.tcb.snd_una;
-        let mss = self.opts.eff_snd_mss(&self.profile) as usize;
-        let len = (self.sndbuf.available_from(una) as usize).min(mss);
-        let fin = self.sndbuf.fin_seq() == Some(una + len as u32)
-            && self.tcb.snd_max.gt(una + len as u32);
-        if len == 0 && !fin {
+        let mss = self.opts.eff_snd_mss(&self.profile);
+        // One segment, and the FIN right after it.
+        let Some(end) = self.retransmit_range(now, seg, una, mss + 1) else {
             return false;
+        };
+        if self.in_sack_recovery() {
+            // (4.3) "set HighRxt to the highest sequence number in the
+            // retransmitted segment".
+            self.sack_retransmitted(end, false);
+            self.note_recovery_sent();
         }
-        self.data_segment(now, seg, una, len, fin);
         true
+    }
+
+    /// Resends up to `max` octets of sent data from `seq` (the FIN too when
+    /// it falls within them), without moving SND.NXT; returns the end of
+    /// what was resent.
+    fn retransmit_range(
+        &mut self,
+        now: Instant,
+        seg: &mut Segment,
+        seq: SeqNumber,
+        max: u32,
+    ) -> Option<SeqNumber> {
+        let mss = self.opts.eff_snd_mss(&self.profile);
+        let len = self.sndbuf.available_from(seq).min(mss).min(max) as usize;
+        let fin = self.sndbuf.fin_seq() == Some(seq + len as u32)
+            && (len as u32) < max
+            && self.tcb.snd_max.gt(seq + len as u32);
+        if len == 0 && !fin {
+            return None;
+        }
+        self.data_segment(now, seg, seq, len, fin);
+        Some(seq + len as u32 + u32::from(fin))
+    }
+
+    /// RFC 6675 §5 (C): during SACK-based recovery, while cwnd - pipe >= 1
+    /// SMSS, the segment NextSeg() chooses.
+    fn sack_recovery_send(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        let sent = self.sack_next_send(now, seg);
+        if sent {
+            self.note_recovery_sent();
+        }
+        sent
+    }
+
+    fn sack_next_send(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        match self.sack_next_seg() {
+            NextSeg::Retransmit { seq, len, .. } => {
+                // (C.2) "HighRxt MUST be set to the highest sequence number
+                // of the retransmitted segment".
+                let sent = self.retransmit_range(now, seg, seq, len);
+                sent.inspect(|&end| self.sack_retransmitted(end, false))
+                    .is_some()
+            }
+            NextSeg::Rescue { seq, len } => {
+                let sent = self.retransmit_range(now, seg, seq, len);
+                sent.inspect(|&end| self.sack_retransmitted(end, true))
+                    .is_some()
+            }
+            // (C.3) new data advances HighData (SND.MAX).
+            NextSeg::NewData => self.send_data(now, seg, false),
+            NextSeg::Nothing => false,
+        }
     }
 
     /// RFC 8985 §7.3: the tail loss probe — one new segment (past cwnd, not
@@ -292,6 +348,9 @@ impl Connection {
 
     /// New data (or go-back-N retransmission after a timeout) from SND.NXT.
     fn send_new(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        if self.in_sack_recovery() {
+            return self.sack_recovery_send(now, seg);
+        }
         self.send_data(now, seg, false)
     }
 
@@ -303,8 +362,8 @@ impl Connection {
         let avail = self.sndbuf.available_from(seq);
         let fin_at = self.sndbuf.fin_seq();
         // RFC 3042 §2: limited transmit lets new data past cwnd on the
-        // first duplicate ACKs.
-        let cwnd = if probe {
+        // first duplicate ACKs. In SACK recovery the caller checked pipe.
+        let cwnd = if probe || self.in_sack_recovery() {
             u32::MAX
         } else {
             self.cc
@@ -349,6 +408,9 @@ impl Connection {
         }
         if ends_queue {
             self.push_once = false;
+        }
+        if !probe && !self.in_sack_recovery() {
+            self.note_limited_transmit(self.tcb.in_flight(), len);
         }
         self.data_segment(now, seg, seq, len as usize, fin);
         true

@@ -100,6 +100,7 @@ impl Connection {
         let flight = self.tcb.in_flight();
         let snd_max = self.stats.seq_acked + u64::from(flight);
         self.cc.on_timeout(flight, snd_max);
+        self.recovery_on_timeout();
         self.rtt.back_off();
         self.retries += 1;
         self.retrans_since.get_or_insert(now);

@@ -33,7 +33,7 @@ impl Connection {
             && self.opts.sack_ok
             && self.tlp.high_seq.is_none()
             && self.tcb.in_flight() > 0
-            && self.cc.ca_state() == 0
+            && self.ca_state() == 0
             && matches!(
                 self.state,
                 State::Established

@@ -30,6 +30,11 @@ pub struct AckEvent {
     pub max_flight: u32,
     /// The last window of data was limited by cwnd (Linux `is_cwnd_limited`).
     pub cwnd_limited: bool,
+    /// SACK-based loss recovery (RFC 6675) decides when recovery begins
+    /// and ends and what is retransmitted: duplicate ACKs neither trigger a
+    /// fast retransmit nor inflate cwnd here, and partial ACKs ask for no
+    /// retransmission.
+    pub sack: bool,
 }
 
 /// The algorithm's answer to an ACK.
@@ -61,6 +66,14 @@ pub trait CongestionControl: core::fmt::Debug {
     /// The retransmission timer expired (RFC 5681 §3.1 equation 4) with
     /// `flight` bytes outstanding; `snd_max` as in [`AckEvent`].
     fn on_timeout(&mut self, flight: u32, snd_max: u64);
+    /// RFC 6675 §5 step (4.2): SACK-based loss recovery begins with
+    /// `flight` bytes in flight (FlightSize); `snd_max` as in [`AckEvent`].
+    fn enter_recovery(&mut self, flight: u32, snd_max: u64);
+    /// RFC 6675 §5 (A): the ACK covered RecoveryPoint.
+    fn exit_recovery(&mut self);
+    /// RFC 6937: cwnd as Proportional Rate Reduction sets it during
+    /// recovery.
+    fn set_recovery_cwnd(&mut self, cwnd: u32);
     /// The sender MSS changed (e.g. after the handshake).
     fn set_smss(&mut self, smss: u32);
     /// A sysctl changed: take the profile's tunables (not cwnd or ssthresh).

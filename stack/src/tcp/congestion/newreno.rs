@@ -47,6 +47,11 @@ impl NewReno {
 
     fn on_duplicate(&mut self, ev: &AckEvent) -> AckAction {
         self.dupacks += 1;
+        if ev.sack {
+            // RFC 6675 §5: the scoreboard decides; no inflation (pipe
+            // replaces it).
+            return AckAction::None;
+        }
         if self.in_recovery {
             // RFC 6582 §3.2 step 4 (RFC 5681 §3.2 step 4): inflate by SMSS
             // for each additional duplicate ACK.
@@ -70,6 +75,10 @@ impl NewReno {
     }
 
     fn on_new_ack(&mut self, ev: &AckEvent) -> AckAction {
+        if self.in_recovery && ev.sack {
+            // RFC 6675: cwnd stays at ssthresh until recovery ends.
+            return AckAction::None;
+        }
         if self.in_recovery {
             if ev.snd_una >= self.recover {
                 // RFC 6582 §3.2 step 3 (full acknowledgment): deflate.
@@ -165,6 +174,27 @@ impl CongestionControl for NewReno {
         // RFC 6582 §3.2 step 1 after a timeout: record the highest sent.
         self.recover = snd_max;
     }
+    fn enter_recovery(&mut self, flight: u32, snd_max: u64) {
+        // RFC 6675 §5 (4.2) "ssthresh = cwnd = (FlightSize / 2)", at least
+        // 2 SMSS (RFC 5681 §3.2 equation 4); Linux passes cwnd instead.
+        self.ssthresh = (flight / 2).max(2 * self.smss);
+        self.cwnd = self.ssthresh;
+        self.recover = snd_max;
+        self.in_recovery = true;
+        self.in_loss = false;
+    }
+    fn exit_recovery(&mut self) {
+        // RFC 5681 §3.2 step 6: "set cwnd to ssthresh" (Linux
+        // `tcp_end_cwnd_reduction` likewise).
+        self.cwnd = self.ssthresh;
+        self.in_recovery = false;
+        self.dupacks = 0;
+    }
+    fn set_recovery_cwnd(&mut self, cwnd: u32) {
+        if self.in_recovery {
+            self.cwnd = cwnd.max(self.smss);
+        }
+    }
     fn set_smss(&mut self, smss: u32) {
         self.smss = smss.max(1);
     }
@@ -191,6 +221,7 @@ mod tests {
             smss: MSS,
             max_flight: flight,
             cwnd_limited: true,
+            sack: false,
         }
     }
     fn rfc() -> Profile {
@@ -281,6 +312,7 @@ mod linux_tests {
             smss: MSS,
             max_flight,
             cwnd_limited,
+            sack: false,
         }
     }
 

@@ -118,6 +118,9 @@ impl Connection {
                 self.retransmit_head = true;
             }
         }
+        // RFC 6675 §5: the scoreboard, and entry to or exit from recovery.
+        let acked = self.tcb.snd_una - una;
+        self.sack_on_ack(seg, acked);
         // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
         // updated. If (SND.WL1 < SEG.SEQ or (SND.WL1 = SEG.SEQ and SND.WL2 =<
         // SEG.ACK)), set SND.WND <- SEG.WND, set SND.WL1 <- SEG.SEQ, and set
@@ -155,6 +158,7 @@ impl Connection {
             smss: self.opts.eff_snd_mss(&self.profile),
             max_flight: self.cwnd_use.max_flight,
             cwnd_limited: self.cwnd_use.limited,
+            sack: self.opts.sack_ok,
         }
     }
 

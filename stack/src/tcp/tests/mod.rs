@@ -19,6 +19,7 @@ mod listen;
 mod pair;
 mod random_ops;
 mod retransmit;
+mod sack_recovery;
 mod syn_received;
 mod syn_sent;
 mod time_wait;
