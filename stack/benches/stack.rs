@@ -187,26 +187,59 @@ impl Pair {
     }
 }
 
+/// The writer's buffer: a pseudo-random pattern whose length is prime,
+/// so that stream byte `k` is `pattern[k % len]` and data that arrives
+/// shifted, duplicated or out of order (by less than the period) differs.
+fn pattern() -> Vec<u8> {
+    const PERIOD: usize = 65521;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    (0..PERIOD)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Where a transfer is in the byte stream, which continues from one
+/// iteration to the next.
+#[derive(Clone, Copy, Default)]
+struct Stream {
+    sent: u64,
+    got: u64,
+}
+
 /// Sends `total` bytes from a to b over an established connection. The
 /// writer and the reader own their buffers (as a real application does):
-/// each write hands the stack a slice of the writer's buffer and the stack
-/// copies only what it takes; each read fills the reader's buffer.
-fn bulk(p: &mut Pair, c: i32, s: i32, total: usize, wbuf: &[u8], rbuf: &mut [u8]) {
-    let (mut sent, mut got) = (0, 0);
-    while got < total {
-        while sent < total {
-            let n = wbuf.len().min(total - sent);
-            match p.a.send_from(p.now, c, &wbuf[..n], 0) {
-                Ok(k) if k > 0 => sent += k,
+/// each write hands the stack the next slice of the writer's pattern and
+/// the stack copies only what it takes; each read fills the reader's
+/// buffer. With `verify`, every byte read is compared with the pattern
+/// (the stack does exactly the same work either way).
+fn bulk(p: &mut Pair, fds: (i32, i32), total: usize, io: &mut Io, verify: bool) {
+    let (c, s) = fds;
+    let period = io.wbuf.len() as u64;
+    let goal = io.at.sent + total as u64;
+    let end = io.at.got + total as u64;
+    while io.at.got < end {
+        while io.at.sent < goal {
+            let off = (io.at.sent % period) as usize;
+            let n = (io.wbuf.len() - off).min((goal - io.at.sent) as usize);
+            match p.a.send_from(p.now, c, &io.wbuf[off..off + n], 0) {
+                Ok(k) if k > 0 => io.at.sent += k as u64,
                 _ => break,
             }
         }
         let moved = p.exchange();
-        while let Ok(n) = p.b.recv_into(p.now, s, rbuf, 0) {
+        while let Ok(n) = p.b.recv_into(p.now, s, &mut io.rbuf, 0) {
             if n == 0 {
                 break;
             }
-            got += n;
+            if verify {
+                check(&io.wbuf, io.at.got, &io.rbuf[..n]);
+            }
+            io.at.got += n as u64;
         }
         if !moved {
             p.tick();
@@ -214,23 +247,140 @@ fn bulk(p: &mut Pair, c: i32, s: i32, total: usize, wbuf: &[u8], rbuf: &mut [u8]
     }
 }
 
+/// Panics unless `got`, read at stream offset `at`, is the pattern there.
+fn check(pattern: &[u8], at: u64, got: &[u8]) {
+    let period = pattern.len() as u64;
+    let mut off = (at % period) as usize;
+    let mut rest = got;
+    while !rest.is_empty() {
+        let n = rest.len().min(pattern.len() - off);
+        assert!(
+            rest[..n] == pattern[off..off + n],
+            "bytes read at stream offset {} differ from those written",
+            at + (got.len() - rest.len()) as u64
+        );
+        rest = &rest[n..];
+        off = 0;
+    }
+}
+
+/// The writer's pattern, the reader's buffer and the stream position.
+struct Io {
+    wbuf: Vec<u8>,
+    rbuf: Vec<u8>,
+    at: Stream,
+}
+
 fn bench_bulk(c: &mut Criterion) {
     const TOTAL: usize = 16 << 20;
     let mut g = c.benchmark_group("bulk");
     g.throughput(Throughput::Bytes(TOTAL as u64));
     g.sample_size(10);
+    let mut runs = Runs::new();
     g.bench_function("16MiB_one_connection", |bn| {
         let mut p = Pair::new();
-        let (cfd, sfd) = p.connect();
+        let fds = p.connect();
         let mss =
-            p.a.connection(cfd)
+            p.a.connection(fds.0)
                 .map(|c| c.negotiated().eff_snd_mss(p.a.profile()));
         assert_eq!(mss, Some(1448), "MTU 1500, timestamps on");
-        let wbuf = vec![0x5au8; 64 * 1024];
-        let mut rbuf = vec![0u8; 64 * 1024];
-        bn.iter(|| bulk(&mut p, cfd, sfd, black_box(TOTAL), &wbuf, &mut rbuf));
+        let mut io = Io {
+            wbuf: pattern(),
+            rbuf: vec![0u8; 64 * 1024],
+            at: Stream::default(),
+        };
+        // One untimed transfer in which every byte read is checked.
+        bulk(&mut p, fds, TOTAL, &mut io, true);
+        bn.iter_custom(|iters| {
+            let (wall, cpu) = (wall_clock(), cpu_time());
+            for _ in 0..iters {
+                bulk(&mut p, fds, black_box(TOTAL), &mut io, false);
+            }
+            let took = wall.elapsed();
+            runs.record(TOTAL as u64 * iters, took, cpu_time().zip(cpu));
+            took
+        });
+        // And the bytes of the timed transfers arrived too, in order.
+        bulk(&mut p, fds, TOTAL, &mut io, true);
+        assert_eq!(io.at.sent, io.at.got);
     });
     g.finish();
+    runs.report();
+}
+
+/// The timed runs of `bulk` (criterion's warm-up and samples): payload
+/// bytes, wall-clock time and, where the OS tells, the time this thread
+/// spent on a CPU, which a busy machine inflates less.
+struct Runs {
+    bytes: u64,
+    wall: std::time::Duration,
+    cpu: Option<std::time::Duration>,
+    wall_rates: Vec<f64>,
+}
+
+impl Runs {
+    fn new() -> Runs {
+        Runs {
+            bytes: 0,
+            wall: std::time::Duration::ZERO,
+            cpu: Some(std::time::Duration::ZERO),
+            wall_rates: Vec::new(),
+        }
+    }
+
+    fn record(
+        &mut self,
+        bytes: u64,
+        wall: std::time::Duration,
+        cpu: Option<(std::time::Duration, std::time::Duration)>,
+    ) {
+        self.bytes += bytes;
+        self.wall += wall;
+        self.wall_rates.push(gbit_per_s(bytes, wall));
+        self.cpu = self
+            .cpu
+            .zip(cpu)
+            .map(|(sum, (end, start))| sum + end.saturating_sub(start));
+    }
+
+    fn report(mut self) {
+        self.wall_rates.sort_by(f64::total_cmp);
+        let Some(median) = self.wall_rates.get(self.wall_rates.len() / 2) else {
+            return;
+        };
+        let on_cpu = self.cpu.map_or(String::new(), |cpu| {
+            format!(
+                "; {:.2} Gbit/s of time on the CPU",
+                gbit_per_s(self.bytes, cpu)
+            )
+        });
+        eprintln!(
+            "bulk: {:.2} Gbit/s of payload over {} MiB in {} timed runs (median run {median:.2}){on_cpu}; \
+             every byte checked in an untimed transfer before and after",
+            gbit_per_s(self.bytes, self.wall),
+            self.bytes >> 20,
+            self.wall_rates.len(),
+        );
+    }
+}
+
+/// Payload bits per second, in units of 10^9.
+fn gbit_per_s(bytes: u64, took: std::time::Duration) -> f64 {
+    bytes as f64 * 8.0 / took.as_secs_f64() / 1e9
+}
+
+/// The bench measures wall-clock time; the stack itself never reads a clock.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+/// Time this thread has spent on a CPU (Linux `/proc/thread-self/schedstat`,
+/// first field, in ns), if the OS says.
+fn cpu_time() -> Option<std::time::Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = s.split_whitespace().next()?.parse().ok()?;
+    Some(std::time::Duration::from_nanos(ns))
 }
 
 fn bench_open_close(c: &mut Criterion) {

@@ -5,7 +5,7 @@ use super::Stack;
 use crate::tcp::Segment;
 use crate::wire::{
     Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, Ipv6ExtHeaders,
-    Ipv6Repr, UdpRepr, UpperRepr,
+    Ipv6Repr, TcpRepr, UdpRepr, UpperRepr, WireError,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -91,6 +91,45 @@ impl Stack {
         self.emit(local.ip(), remote.ip(), UpperRepr::Tcp(repr), true);
     }
 
+    /// Wraps the segment connection `c` just wrote into `seg` with
+    /// [`Connection::poll_transmit_header`](crate::tcp::Connection): its
+    /// payload goes from the send buffer straight into the datagram (through
+    /// `seg.payload` only in the rare case that it wraps around the ring).
+    pub(crate) fn emit_conn_segment(&mut self, c: u32, seg: &mut Segment) {
+        let Some(e) = self.conns.get(c) else {
+            return;
+        };
+        let (local, remote) = (e.conn.local(), e.conn.remote());
+        let Some(ip) = self.ip_header(local.ip(), remote.ip(), Some(IpProtocol::TCP), true) else {
+            return;
+        };
+        let Some(e) = self.conns.get(c) else {
+            return;
+        };
+        let payload: &[u8] = match e.conn.staged_payload() {
+            ([], _) => &seg.payload,
+            (a, []) => a,
+            (a, b) => {
+                seg.payload.clear();
+                seg.payload.extend_from_slice(a);
+                seg.payload.extend_from_slice(b);
+                &seg.payload
+            }
+        };
+        let repr = TcpRepr {
+            payload,
+            ..super::convert::to_repr(seg)
+        };
+        let d = IpDatagram {
+            ip,
+            upper: UpperRepr::Tcp(repr),
+        };
+        let mut out = self.pool.pop().unwrap_or_default();
+        out.resize(d.buffer_len(), 0);
+        let emitted = d.emit(&mut out);
+        self.push_datagram(out, emitted);
+    }
+
     /// Wraps a UDP datagram. `connected`: the socket has a peer (Linux gives
     /// such packets an incrementing IP ID; unconnected DF packets get 0).
     pub(crate) fn emit_udp(
@@ -109,9 +148,7 @@ impl Stack {
         self.emit(local.ip(), remote.ip(), UpperRepr::Udp(repr), connected);
     }
 
-    /// Emits a datagram. IPv4 packets carry DF (Linux: path MTU discovery
-    /// is on by default) and, with DF, an ID from a counter for connected
-    /// traffic and 0 otherwise (`ip_select_ident`).
+    /// Emits a datagram.
     pub(crate) fn emit(
         &mut self,
         src: IpAddr,
@@ -119,7 +156,30 @@ impl Stack {
         upper: UpperRepr<'_>,
         counted_id: bool,
     ) {
-        let ip = match (src, dst) {
+        let protocol = upper.protocol();
+        let Some(ip) = self.ip_header(src, dst, protocol, counted_id) else {
+            return;
+        };
+        let d = IpDatagram { ip, upper };
+        let mut out = self.datagram_buffer(d.buffer_len());
+        let emitted = d.emit(&mut out);
+        self.push_datagram(out, emitted);
+    }
+
+    /// The IP header from `src` to `dst` for an upper layer of `protocol`
+    /// (`None`: raw bytes; lengths are filled in by `emit`). IPv4 packets
+    /// carry DF (Linux: path MTU discovery is on by default) and, with DF,
+    /// an ID from a counter for connected traffic and 0 otherwise
+    /// (`ip_select_ident`). `None` for mixed families, which cannot happen:
+    /// addresses are chosen per family.
+    fn ip_header(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        protocol: Option<IpProtocol>,
+        counted_id: bool,
+    ) -> Option<IpRepr<'static>> {
+        Some(match (src, dst) {
             (IpAddr::V4(s), IpAddr::V4(d)) => {
                 let ident = if counted_id {
                     self.ip_ident = self.ip_ident.wrapping_add(1);
@@ -138,7 +198,7 @@ impl Stack {
                     more_frags: false,
                     frag_offset: 0,
                     ttl: self.cfg.ttl,
-                    protocol: upper.protocol().unwrap_or(IpProtocol(255)),
+                    protocol: protocol.unwrap_or(IpProtocol(255)),
                     options: Ipv4Options::NONE,
                     checksum: Checksum::Valid,
                     payload_len: 0,
@@ -151,15 +211,17 @@ impl Stack {
                 flow_label: 0,
                 hop_limit: self.cfg.ttl,
                 ext_headers: Ipv6ExtHeaders::NONE,
-                next_header: upper.protocol().unwrap_or(IpProtocol::NO_NEXT_HEADER),
+                next_header: protocol.unwrap_or(IpProtocol::NO_NEXT_HEADER),
                 payload_len: 0,
             }),
-            // Mixed families cannot happen: addresses are chosen per family.
-            _ => return,
-        };
-        let d = IpDatagram { ip, upper };
-        let mut out = self.datagram_buffer(d.buffer_len());
-        match d.emit(&mut out) {
+            _ => return None,
+        })
+    }
+
+    /// Queues an emitted datagram of `emitted` bytes, or takes its buffer
+    /// back if emitting failed.
+    fn push_datagram(&mut self, mut out: Vec<u8>, emitted: Result<usize, WireError>) {
+        match emitted {
             Ok(n) => {
                 out.truncate(n);
                 self.outbound.push_back(out);

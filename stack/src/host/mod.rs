@@ -387,11 +387,10 @@ impl Stack {
         let before = self.conn_snapshot(c);
         let mut seg = std::mem::take(&mut self.tx_seg);
         while let Some(e) = self.conns.get_mut(c) {
-            if !e.conn.poll_transmit_into(now, &mut seg) {
+            if !e.conn.poll_transmit_header(now, &mut seg) {
                 break;
             }
-            let (local, remote) = (e.conn.local(), e.conn.remote());
-            self.emit_tcp(local, remote, &seg);
+            self.emit_conn_segment(c, &mut seg);
         }
         self.tx_seg = seg;
         self.conn_changed(c, before);

@@ -27,6 +27,21 @@ impl Connection {
     /// option buffers are reused (no allocation per segment). Returns
     /// whether a segment was written; `out` is unspecified if not.
     pub fn poll_transmit_into(&mut self, now: Instant, out: &mut Segment) -> bool {
+        if !self.poll_transmit_header(now, out) {
+            return false;
+        }
+        let (a, b) = self.sndbuf.staged();
+        out.payload.extend_from_slice(a);
+        out.payload.extend_from_slice(b);
+        true
+    }
+
+    /// [`poll_transmit_into`](Self::poll_transmit_into) for the host, which
+    /// writes the payload into the frame straight from the send buffer: a
+    /// data segment comes with an empty `payload`, and its data is
+    /// [`staged_payload`](Self::staged_payload) until the next call.
+    pub(crate) fn poll_transmit_header(&mut self, now: Instant, out: &mut Segment) -> bool {
+        self.sndbuf.unstage();
         self.on_timer(now);
         if let Some(rst) = self.ctl.pop_front() {
             self.stats.segs_out += 1;
@@ -47,6 +62,13 @@ impl Connection {
             self.stats.segs_out += 1;
         }
         sent
+    }
+
+    /// The payload of the segment [`poll_transmit_header`](Self::poll_transmit_header)
+    /// last wrote, as the send buffer holds it (two slices when it wraps
+    /// around the ring); empty for a segment without data.
+    pub(crate) fn staged_payload(&self) -> (&[u8], &[u8]) {
+        self.sndbuf.staged()
     }
 
     /// The receive space the buffer allows (Linux `tcp_win_from_space` with
@@ -461,7 +483,9 @@ impl Connection {
             flags |= Flags::PSH;
         }
         self.header(seg, seq, flags);
-        self.sndbuf.copy_out(seq, len, &mut seg.payload);
+        // The payload stays in the send buffer until the segment is written
+        // out (`poll_transmit_into`, or the host straight into the frame).
+        self.sndbuf.stage(seq, len);
         self.finish(now, seg);
         let seg_end = end + u32::from(fin);
         let retransmission = seq.lt(self.tcb.snd_max);

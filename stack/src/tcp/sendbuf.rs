@@ -22,6 +22,11 @@ pub struct SendBuffer {
     /// Where the last skb starts ([`SendBuffer::push_skbs`]): it takes more
     /// data until it is full or any of it has been sent.
     skb_start: SeqNumber,
+    /// The data of the segment being sent, `(SEG.SEQ, SEG.LEN)` without
+    /// SYN or FIN ([`SendBuffer::stage`]): it stays here, so the host can
+    /// write it straight into the frame instead of copying it into the
+    /// segment first.
+    staged: Option<(SeqNumber, usize)>,
 }
 
 /// Push points remembered at most (older ones are forgotten: their
@@ -37,6 +42,7 @@ impl SendBuffer {
             fin: false,
             push_points: VecDeque::new(),
             skb_start: start,
+            staged: None,
         }
     }
     pub fn len(&self) -> usize {
@@ -168,24 +174,47 @@ impl SendBuffer {
         }
         end - seq
     }
-    /// Appends up to `max` bytes starting at `seq` to `out`.
-    pub fn copy_out(&self, seq: SeqNumber, max: usize, out: &mut Vec<u8>) {
+    /// Up to `max` bytes starting at `seq`, as the ring holds them: one
+    /// slice, or two when they wrap around (the second is empty if not,
+    /// and both are if nothing is held at `seq`).
+    pub fn slices(&self, seq: SeqNumber, max: usize) -> (&[u8], &[u8]) {
         if seq.lt(self.start) {
-            return;
+            return (&[], &[]);
         }
         let off = (seq - self.start) as usize;
         if off >= self.data.len() {
-            return;
+            return (&[], &[]);
         }
         let n = max.min(self.data.len() - off);
         let (a, b) = self.data.as_slices();
         if off < a.len() {
             let take = n.min(a.len() - off);
-            out.extend_from_slice(&a[off..off + take]);
-            out.extend_from_slice(&b[..n - take]);
+            (&a[off..off + take], &b[..n - take])
         } else {
             let o = off - a.len();
-            out.extend_from_slice(&b[o..o + n]);
+            (&b[o..o + n], &[])
+        }
+    }
+    /// Appends up to `max` bytes starting at `seq` to `out`.
+    pub fn copy_out(&self, seq: SeqNumber, max: usize, out: &mut Vec<u8>) {
+        let (a, b) = self.slices(seq, max);
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+    }
+    /// Marks `len` bytes from `seq` as the payload of the segment being
+    /// sent, until the next `stage` or [`unstage`](Self::unstage).
+    pub fn stage(&mut self, seq: SeqNumber, len: usize) {
+        self.staged = Some((seq, len));
+    }
+    /// The segment being sent has no payload from here.
+    pub fn unstage(&mut self) {
+        self.staged = None;
+    }
+    /// The staged payload ([`slices`](Self::slices) of it); empty if none.
+    pub fn staged(&self) -> (&[u8], &[u8]) {
+        match self.staged {
+            Some((seq, len)) => self.slices(seq, len),
+            None => (&[], &[]),
         }
     }
     /// Drops everything (ABORT: "all segments queued for transmission ... or
@@ -274,5 +303,28 @@ mod tests {
         let mut out = Vec::new();
         b.copy_out(SeqNumber(5), 100, &mut out);
         assert_eq!(out, b"56789abc");
+        // The same bytes as the ring holds them: two slices, in order.
+        let (x, y) = b.slices(SeqNumber(5), 100);
+        assert!(!x.is_empty() && !y.is_empty(), "wrapped: {x:?} {y:?}");
+        assert_eq!([x, y].concat(), b"56789abc");
+        let (x, y) = b.slices(SeqNumber(6), 3);
+        assert_eq!([x, y].concat(), b"678");
+        assert_eq!(b.slices(SeqNumber(4), 3), (&[][..], &[][..]), "acked");
+        assert_eq!(
+            b.slices(SeqNumber(13), 3),
+            (&[][..], &[][..]),
+            "past the end"
+        );
+    }
+
+    #[test]
+    fn staged_payload_is_the_marked_range_until_restaged() {
+        let mut b = SendBuffer::new(SeqNumber(10), 100);
+        b.push(b"abcdefgh");
+        assert_eq!(b.staged(), (&[][..], &[][..]));
+        b.stage(SeqNumber(12), 4);
+        assert_eq!(b.staged().0, b"cdef");
+        b.unstage();
+        assert_eq!(b.staged(), (&[][..], &[][..]));
     }
 }
