@@ -88,6 +88,20 @@ proptest! {
         prop_assert_eq!(checksum(&data), reference(&data));
     }
 
+    /// Any length (odd ones included) at any offset into a buffer, so the
+    /// summation is checked at every alignment and every tail length of
+    /// its blocks.
+    #[test]
+    fn any_length_at_any_offset_matches_the_reference(
+        data in vec(any::<u8>(), 0..4200),
+        start in 0usize..64,
+        len in 0usize..4200,
+    ) {
+        let start = start.min(data.len());
+        let part = &data[start..start + len.min(data.len() - start)];
+        prop_assert_eq!(checksum(part), reference(part), "offset {} length {}", start, part.len());
+    }
+
     #[test]
     fn parts_at_even_offsets_sum_like_the_whole(data in vec(any::<u8>(), 0..600), cut in 0usize..300) {
         let cut = (cut * 2).min(data.len() & !1);

@@ -120,8 +120,8 @@ pub fn checksum(data: &[u8]) -> u16 {
 #[inline]
 pub fn ipv4_pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: u8, len: u16) -> Sum {
     Sum::ZERO
-        .add_bytes(&src.octets())
-        .add_bytes(&dst.octets())
+        .add_u32(src.to_bits())
+        .add_u32(dst.to_bits())
         .add_u16(u16::from(protocol))
         .add_u16(len)
 }
