@@ -248,17 +248,23 @@ fn errno(name: &str) -> i32 {
 }
 
 /// Commands run in a shell inside the run's namespace, from the script's
-/// folder, with PACKETDRILL_PID and $PPID naming the harness; a sysctl set
-/// there leaves the host's value alone.
+/// folder (whatever characters its name has), with PACKETDRILL_PID and
+/// $PPID naming the same process, which is not the harness (see
+/// `packetdrill_pid_is_per_run`); a sysctl set there leaves the host's value
+/// alone.
 fn commands_run_inside_the_namespace() -> Outcome {
     let mut t = target(IpVersion::Ipv4)?;
     let sack = "/proc/sys/net/ipv4/tcp_sack";
     let host = std::fs::read_to_string(sack).map_err(|e| e.to_string())?;
     let want = if host.trim() == "0" { "1" } else { "0" };
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = tempfile::Builder::new()
+        .prefix("it's a \"dir\" $x ")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
     let text = format!(
         "sysctl -qw net.ipv4.tcp_sack={want} && sysctl -n net.ipv4.tcp_sack && \
-         echo $PACKETDRILL_PID $PPID && pwd && grep -c tun0 /proc/self/net/dev"
+         echo $PACKETDRILL_PID $PPID && pwd && grep -c tun0 /proc/self/net/dev\n\
+         echo 'single '\"'\"' quoted' >&2"
     );
     let out = t
         .command(&Command {
@@ -266,15 +272,22 @@ fn commands_run_inside_the_namespace() -> Outcome {
             dir: dir.path().to_path_buf(),
         })
         .map_err(|e| e.to_string())?;
-    let pid = std::process::id();
+    let CommandOutcome::Ran { status: 0, output } = &out else {
+        return Err(format!("got {out:?}").into());
+    };
+    let lines: Vec<&str> = output.lines().collect();
     let dir_real = dir.path().canonicalize().map_err(|e| e.to_string())?;
-    let expected = format!("{want}\n{pid} {pid}\n{}\n1\n", dir_real.display());
+    let pids: Vec<&str> = lines.get(1).map_or(vec![], |l| l.split(' ').collect());
     check(
-        out == CommandOutcome::Ran {
-            status: 0,
-            output: expected.clone(),
-        },
-        || format!("got {out:?}, want {expected:?}"),
+        lines.len() == 5
+            && lines[0] == want
+            && pids.len() == 2
+            && pids[0] == pids[1]
+            && pids[0] != std::process::id().to_string()
+            && lines[2] == dir_real.display().to_string()
+            && lines[3] == "1"
+            && lines[4] == "single ' quoted",
+        || format!("got {output:?} (harness pid {})", std::process::id()),
     )?;
     let after = std::fs::read_to_string(sack).map_err(|e| e.to_string())?;
     check(after == host, || {
@@ -296,6 +309,42 @@ fn commands_run_inside_the_namespace() -> Outcome {
         || format!("{again:?}"),
     )?;
     Ok(())
+}
+
+/// `PACKETDRILL_PID` (and `$PPID`, which upstream restore files are run
+/// by) is the same for every command of a run and differs between runs
+/// going on at the same time, so that their `/tmp/sysctl_restore_*` files
+/// cannot collide.
+fn packetdrill_pid_is_per_run() -> Outcome {
+    const RUNS: usize = 3;
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(RUNS));
+    let runs: Vec<_> = (0..RUNS)
+        .map(|_| {
+            let barrier = std::sync::Arc::clone(&barrier);
+            std::thread::spawn(move || -> Result<String, String> {
+                let mut t =
+                    KernelTarget::new(&config(IpVersion::Ipv4)).map_err(|e| e.to_string())?;
+                let ask = "echo $PACKETDRILL_PID $PPID";
+                let first = shell(&mut t, ask)?;
+                // Every run is alive here, each with its value.
+                barrier.wait();
+                let second = shell(&mut t, ask)?;
+                let pids: Vec<&str> = first.split_whitespace().collect();
+                if second != first || pids.len() != 2 || pids[0] != pids[1] {
+                    return Err(format!("one run saw {first:?} then {second:?}"));
+                }
+                barrier.wait();
+                Ok(pids[0].to_string())
+            })
+        })
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in runs {
+        seen.insert(r.join().map_err(|_| "a run panicked")??);
+    }
+    check(seen.len() == RUNS, || {
+        format!("concurrent runs shared PACKETDRILL_PID: {seen:?}")
+    })
 }
 
 fn udp_socket(t: &mut KernelTarget, v: IpVersion, port: u16) -> Result<i32, Failed> {
@@ -1047,7 +1096,7 @@ fn main() {
         }
     }
     type Single = (&'static str, fn() -> Outcome);
-    let single: [Single; 11] = [
+    let single: [Single; 12] = [
         (
             "commands_do_not_inherit_sockets::ipv4",
             commands_do_not_inherit_sockets,
@@ -1068,6 +1117,7 @@ fn main() {
         ("foreign_fds_are_not_touched", foreign_fds_are_not_touched),
         ("bad_requests_are_errors", bad_requests_are_errors),
         ("parallel_runs_are_isolated", parallel_runs_are_isolated),
+        ("packetdrill_pid_is_per_run", packetdrill_pid_is_per_run),
         ("open_and_sendfile::ipv4", open_and_sendfile),
         ("pipe_write_splice::ipv4", pipe_write_splice),
         (

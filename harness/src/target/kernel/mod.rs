@@ -246,6 +246,8 @@ pub struct KernelTarget {
     fds: Fds,
     next_id: u64,
     ran_commands: bool,
+    /// The parent of the run's commands (its `PACKETDRILL_PID`).
+    commands: command::Commands,
     /// The calling thread's scheduling class, while the run has it raised.
     raised: Option<realtime::Raised>,
 }
@@ -297,6 +299,7 @@ impl KernelTarget {
             fds: Fds::default(),
             next_id: 0,
             ran_commands: false,
+            commands: command::Commands::default(),
             raised,
         })
     }
@@ -524,7 +527,8 @@ impl Target for KernelTarget {
 
     fn command(&mut self, command: &Command) -> Result<CommandOutcome, TargetError> {
         self.ran_commands = true;
-        command::run(&self.ns, command)
+        self.commands
+            .run(&self.ns, command)
             .map_err(|e| TargetError::Io(format!("command `{}`: {e}", command.text)))
     }
 }

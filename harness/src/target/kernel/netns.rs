@@ -104,4 +104,12 @@ impl Namespace {
     pub fn inode(&self) -> u64 {
         self.inode
     }
+
+    /// A path that opens this namespace for another process (`nsenter
+    /// --net=PATH`), valid while the harness runs: the fd that holds it, as
+    /// `/proc` shows it.
+    pub fn proc_path(&self) -> std::path::PathBuf {
+        use std::os::fd::AsRawFd;
+        format!("/proc/{}/fd/{}", std::process::id(), self.fd.as_raw_fd()).into()
+    }
 }
