@@ -414,6 +414,10 @@ impl Connection {
             // TCP_CORK (or MSG_MORE): only full segments until uncorked,
             // closed, or pushed by TCP_NODELAY.
             if self.sockopts.cork || self.more {
+                // tcp(7): corked output waits at most 200 ms; Linux arms
+                // its probe timer (max(RTO, 200 ms), measured on 6.18) and
+                // `probe` sends what waits when it fires.
+                self.arm_persist_if_stalled(now, avail);
                 return false;
             }
             // RFC 9293 §3.8.6.2.1 (MUST-38): a segment cut short by the
@@ -552,9 +556,36 @@ impl Connection {
     /// A zero-window or keep-alive probe: `<SEQ=SND.UNA-1><ACK=RCV.NXT>`
     /// without data, which the peer must answer with an ACK (RFC 9293
     /// §3.8.4: "SEG.SEQ = SND.NXT-1"; Linux `tcp_xmit_probe_skb`).
+    ///
+    /// When the window has room, data goes out instead, as much as fits in
+    /// one segment, past Nagle, cork and sender SWS avoidance (Linux
+    /// `tcp_write_wakeup`, with PSH; RFC 9293 §3.8.6.2.1: the override
+    /// timeout sends data the SWS rule held back).
     fn probe(&mut self, now: Instant, seg: &mut Segment) {
+        if self.write_wakeup(now, seg) {
+            return;
+        }
         self.header(seg, self.tcb.snd_una - 1, Flags::ACK);
         self.finish(now, seg);
+    }
+
+    /// The data half of [`probe`](Self::probe): one segment of queued data
+    /// within the peer's window, if there is any.
+    fn write_wakeup(&mut self, now: Instant, seg: &mut Segment) -> bool {
+        let nxt = self.tcb.snd_nxt;
+        let peer_edge = self.tcb.snd_una + self.tcb.snd_wnd;
+        if self.sndbuf.available_from(nxt) == 0 || !peer_edge.gt(nxt) {
+            return false;
+        }
+        if !self.send_data(now, seg, true) {
+            return false;
+        }
+        // Data and window were both there, so the segment carries data.
+        seg.flags |= Flags::PSH;
+        // Data is in flight now: the retransmission timer takes over, and
+        // the probe count starts again (Linux `tcp_send_probe0`).
+        self.probes = 0;
+        true
     }
 
     /// RST for ABORT: `<SEQ=SND.NXT><CTL=RST>` (RFC 9293 §3.10.5); Linux

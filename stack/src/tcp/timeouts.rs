@@ -92,8 +92,17 @@ impl Connection {
         if self.tcb.snd_una == self.tcb.snd_max {
             return;
         }
+        let zero_window = self.tcb.snd_wnd == 0 && !self.orphan;
         // RFC 9293 §3.8.3: R2 reached — abort (MUST-20: close the connection).
-        if self.r2_reached(now) {
+        // With a zero window the retransmissions are the zero-window probes
+        // instead, and §3.8.6.1 (MUST-37) keeps the connection open while
+        // the peer answers them.
+        let give_up = if zero_window {
+            self.zero_window_silence_reached(now)
+        } else {
+            self.r2_reached(now)
+        };
+        if give_up {
             self.abort_with(Errno::ETIMEDOUT);
             return;
         }
@@ -105,7 +114,11 @@ impl Connection {
         self.retries += 1;
         self.retrans_since.get_or_insert(now);
         self.tcb.snd_nxt = self.tcb.snd_una;
-        self.retransmit_head = false;
+        // The oldest segment goes out even when the window no longer admits
+        // it (Linux `__tcp_retransmit_skb` allows one MSS at SND.UNA): with a
+        // window shrunk to zero it is the probe RFC 9293 §3.8.6.1 (MUST-36)
+        // requires, and the RTO, backed off, is its persist timer (SHLD-30).
+        self.retransmit_head = self.tcb.snd_wnd == 0;
         self.tlp = super::tlp::Tlp::default();
         self.timers.clear(TimerKind::LossProbe);
         // Karn (RFC 9293 §3.8.1 MUST-18).
@@ -129,6 +142,22 @@ impl Connection {
             self.profile.retries2
         };
         self.retries >= limit
+    }
+
+    /// The window shrank to zero under data in flight: give up only when
+    /// the peer has been silent, and retransmitting, for R2 (the rfc
+    /// profile's time) or, in Linux (`tcp_rtx_probe0_timed_out`), for twice
+    /// `TCP_RTO_MAX`. A peer that answers the probes keeps the connection
+    /// (RFC 9293 §3.8.6.1, MUST-37).
+    fn zero_window_silence_reached(&self, now: Instant) -> bool {
+        let limit = self
+            .profile
+            .r2_time
+            .unwrap_or(self.profile.rto_max.saturating_mul(2));
+        let retrying = self
+            .retrans_since
+            .is_some_and(|t| now.saturating_since(t) >= limit);
+        retrying && now.saturating_since(self.last_recv) >= limit
     }
 
     /// The interval before the next zero-window probe: RTO with exponential

@@ -92,7 +92,7 @@ impl Connection {
     /// RFC 8985 §7.3: "If a previously unsent segment exists AND the
     /// receive window allows, send one new segment"; otherwise retransmit
     /// the last segment sent. Returns (seq, len, fin) of a retransmission to
-    /// make, or `None` when new data goes out instead (through the normal
+    /// make (zero length and no FIN: no probe at all), or `None` when new data goes out instead (through the normal
     /// path, with the cwnd check lifted for this one segment).
     pub(crate) fn loss_probe_choice(&self) -> Option<(SeqNumber, usize, bool)> {
         let nxt = self.tcb.snd_max;
@@ -110,6 +110,13 @@ impl Connection {
         } else {
             from
         };
+        // Linux `__tcp_retransmit_skb`: nothing past the peer's window,
+        // except the segment at SND.UNA; a window shrunk to zero leaves the
+        // tail to the RTO (measured on Linux 6.18: no probe, the RTO
+        // retransmits SND.UNA).
+        if peer_edge.le(start) && start != self.tcb.snd_una {
+            return Some((start, 0, false));
+        }
         Some((start, (data_end - start) as usize, fin_sent))
     }
 

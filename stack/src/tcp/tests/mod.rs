@@ -20,6 +20,7 @@ mod pair;
 mod random_ops;
 mod retransmit;
 mod sack_recovery;
+mod stalls;
 mod syn_received;
 mod syn_sent;
 mod time_wait;
