@@ -89,31 +89,41 @@ fn drive(
 }
 
 #[test]
-fn zero_window_under_flight_is_probed_by_the_rto_linux() {
+fn zero_window_under_flight_is_probed_by_the_rto() {
     // Linux 6.18: 2000 bytes sent, the peer shrinks the window to zero:
     // no tail loss probe (the last segment is past the window), the RTO
     // (300 ms after the data) resends SND.UNA's segment, then with the RTO
     // backed off; an answering peer keeps the connection (RFC 9293 §3.8.6.1,
-    // MUST-36/37) well past tcp_retries2 retransmissions.
-    let mut c = est(&linux(), 100, 65535);
-    c.send(ms(100), &[7; 2000]).unwrap();
-    let first = drive(&mut c, 100, 100, |_| None);
-    assert_eq!(first, [(100, 0, 1000, false), (100, 1000, 1000, true)]);
-    send!(c, ms(110), pkt(ACK, D, S).win(0));
-    let log = drive(&mut c, 110, 2_000_000, |_| Some(pkt(ACK, D, S).win(0)));
-    let mut at = 400;
-    let mut rto = 300;
-    for (k, &(t, off, len, _)) in log.iter().enumerate() {
-        assert_eq!((t, off, len), (at, 0, 1000), "retransmission {k}");
-        rto = (rto * 2).min(120_000);
-        at += rto;
+    // MUST-36/37) well past tcp_retries2 retransmissions. The rfc profile
+    // alike, with its own RTO (1 s floor) and cap (60 s).
+    for (name, p, rto0, cap) in [
+        ("linux", linux(), 300, 120_000),
+        ("rfc", bare(Profile::rfc()), 1000, 60_000),
+    ] {
+        let mut c = est(&p, 100, 65535);
+        c.send(ms(100), &[7; 2000]).unwrap();
+        let first = drive(&mut c, 100, 100, |_| None);
+        assert_eq!(first, [(100, 0, 1000, false), (100, 1000, 1000, true)]);
+        send!(c, ms(110), pkt(ACK, D, S).win(0));
+        let log = drive(&mut c, 110, 2_000_000, |_| Some(pkt(ACK, D, S).win(0)));
+        let mut at = 100 + rto0;
+        let mut rto = rto0;
+        for (k, &(t, off, len, _)) in log.iter().enumerate() {
+            assert_eq!((t, off, len), (at, 0, 1000), "{name}: retransmission {k}");
+            rto = (rto * 2).min(cap);
+            at += rto;
+        }
+        assert!(log.len() > 15, "{name}: {} retransmissions", log.len());
+        assert_eq!(c.state(), State::Established, "{name}");
+        // The window opens with an ACK of the probe's data: the rest follows.
+        send!(c, ms(2_000_010), pkt(ACK, D, S + 1000).win(65535));
+        let s = recv!(c, ms(2_000_010));
+        assert_eq!(
+            (s.seq, s.payload.len()),
+            (SeqNumber(S + 1000), 1000),
+            "{name}"
+        );
     }
-    assert!(log.len() > 15, "{} retransmissions", log.len());
-    assert_eq!(c.state(), State::Established);
-    // The window opens with an ACK of the probe's data: the rest follows.
-    send!(c, ms(2_000_010), pkt(ACK, D, S + 1000).win(65535));
-    let s = recv!(c, ms(2_000_010));
-    assert_eq!((s.seq, s.payload.len()), (SeqNumber(S + 1000), 1000));
 }
 
 #[test]
@@ -205,5 +215,70 @@ fn corked_or_more_data_goes_out_when_the_probe_timer_fires() {
             Some(pkt(ACK, D, s.seq.0 + s.payload.len() as u32).win(65535))
         });
         assert_eq!(log, [(rtt + wait, 0, 100, true)], "rtt {rtt} more {more}");
+    }
+}
+
+mod random {
+    //! The liveness invariant under random writes, cork and MSG_MORE, peer
+    //! ACKs offering windows from zero up, and time steps.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// An acceptable ACK: `ack_frac`/8 of what is in flight, window `win`.
+        Ack {
+            ack_frac: u32,
+            win: u16,
+        },
+        Send {
+            len: usize,
+            more: bool,
+        },
+        Cork(bool),
+        NoDelay(bool),
+        Wait(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let win = prop_oneof![Just(0u16), 1u16..600, 600u16..=65535];
+        prop_oneof![
+            4 => (0u32..=8, win).prop_map(|(ack_frac, win)| Op::Ack { ack_frac, win }),
+            3 => (1usize..5000, any::<bool>()).prop_map(|(len, more)| Op::Send { len, more }),
+            1 => any::<bool>().prop_map(Op::Cork),
+            1 => any::<bool>().prop_map(Op::NoDelay),
+            3 => (0u64..5_000_000).prop_map(Op::Wait),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn a_sender_with_data_always_has_a_timer(rfc in any::<bool>(), ops in prop::collection::vec(op(), 1..80)) {
+            let p = if rfc { bare(Profile::rfc()) } else { linux() };
+            let mut c = est(&p, 100, 65535);
+            let mut t = ms(100);
+            let data = vec![0x11u8; 5000];
+            for op in ops {
+                match op {
+                    Op::Ack { ack_frac, win } => {
+                        let tcb = *c.tcb();
+                        let flight = tcb.snd_max - tcb.snd_una;
+                        let ack = tcb.snd_una + flight * ack_frac / 8;
+                        c.on_segment(t, &pkt(ACK, D, ack.0).win(win));
+                    }
+                    Op::Send { len, more } => { let _ = c.send_with(t, &data[..len], more); }
+                    Op::Cork(on) => c.set_cork(on),
+                    Op::NoDelay(on) => c.set_nodelay(on),
+                    Op::Wait(us) => t += Duration::from_micros(us),
+                }
+                while c.poll_transmit(t).is_some() {}
+                if c.state() != State::Closed && c.send_queue_len() > 0 {
+                    prop_assert!(c.poll_at().is_some(), "stalled: {:?}", c.tcb());
+                }
+            }
+        }
     }
 }
