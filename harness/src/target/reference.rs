@@ -111,17 +111,23 @@ const ENOPROTOOPT: i32 = netdrill_stack::linux::Errno::ENOPROTOOPT.0;
 
 /// Message flags the stack does not implement: TCP Fast Open
 /// (`MSG_FASTOPEN`), zero-copy sends (`MSG_ZEROCOPY`), the error queue
-/// (`MSG_ERRQUEUE`), corking by message (`MSG_MORE`) and record boundaries
-/// (`MSG_EOR`). A call using them tests a feature this target lacks.
-fn unmodelled_flags(call: &Syscall) -> Option<&'static str> {
-    let flags = match call {
-        Syscall::Send { flags, .. }
-        | Syscall::SendTo { flags, .. }
-        | Syscall::SendMsg { flags, .. }
-        | Syscall::RecvMsg { flags, .. }
-        | Syscall::Recv { flags, .. }
-        | Syscall::RecvFrom { flags, .. } => i64::from(*flags),
+/// (`MSG_ERRQUEUE`), record boundaries (`MSG_EOR`), and corking by message
+/// (`MSG_MORE`) except on a TCP connection, where the stack holds the data
+/// as TCP_CORK does. A call using them tests a feature this target lacks.
+fn unmodelled_flags(call: &Syscall, tcp_connection: impl Fn(i32) -> bool) -> Option<&'static str> {
+    let (fd, flags) = match call {
+        Syscall::Send { fd, flags, .. }
+        | Syscall::SendTo { fd, flags, .. }
+        | Syscall::SendMsg { fd, flags, .. }
+        | Syscall::RecvMsg { fd, flags, .. }
+        | Syscall::Recv { fd, flags, .. }
+        | Syscall::RecvFrom { fd, flags, .. } => (*fd, i64::from(*flags)),
         _ => return None,
+    };
+    let flags = if tcp_connection(fd) {
+        flags & !linux::MSG_MORE
+    } else {
+        flags
     };
     [
         (linux::MSG_FASTOPEN, "MSG_FASTOPEN (TCP Fast Open)"),
@@ -215,7 +221,10 @@ impl Target for ReferenceTarget {
     }
 
     fn syscall(&mut self, call: Syscall) -> Result<Started, TargetError> {
-        if let Some(what) = unmodelled_flags(&call).or_else(|| unmodelled_buffer(&call)) {
+        let tcp_connection = |fd| self.stack.connection(fd).is_some();
+        if let Some(what) =
+            unmodelled_flags(&call, tcp_connection).or_else(|| unmodelled_buffer(&call))
+        {
             return Err(TargetError::Unsupported(format!(
                 "{what} (not modelled by the reference stack)"
             )));

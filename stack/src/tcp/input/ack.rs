@@ -178,6 +178,9 @@ impl Connection {
         self.retries = 0;
         self.retrans_since = None;
         self.recovery.on_new_ack();
+        // MSG_MORE holds a partial segment only for the write that said it:
+        // Linux pushes from an ACK with the socket's own Nagle setting.
+        self.more = false;
         // Congestion control counts data: the ACK of our SYN (or of a FIN
         // alone) does not open the window.
         if data_acked > 0 {

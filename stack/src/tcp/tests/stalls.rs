@@ -218,6 +218,31 @@ fn corked_or_more_data_goes_out_when_the_probe_timer_fires() {
     }
 }
 
+#[test]
+fn msg_more_holds_a_partial_segment_only_for_its_write() {
+    // Linux applies MSG_MORE at the push of that sendmsg only; an ACK then
+    // pushes with the socket's own setting (TCP_NODELAY here), so the held
+    // 150 bytes go out on the first ACK, not at the probe timer
+    // (peer suite tcp/nagle/sendmsg_msg_more.pkt passes on Linux 6.18).
+    let mut c = est(&linux(), 10, 65535);
+    c.set_nodelay(true);
+    c.send_with(ms(10), &[4; 3000], false).unwrap();
+    c.send_with(ms(10), &[5; 150], true).unwrap();
+    let log = drive(&mut c, 10, 1000, |s| {
+        Some(pkt(ACK, D, s.seq.0 + s.payload.len() as u32).win(65535))
+    });
+    let sizes: Vec<_> = log.iter().map(|&(t, off, len, _)| (t, off, len)).collect();
+    assert_eq!(
+        sizes,
+        [
+            (10, 0, 1000),
+            (10, 1000, 1000),
+            (10, 2000, 1000),
+            (20, 3000, 150)
+        ]
+    );
+}
+
 mod random {
     //! The liveness invariant under random writes, cork and MSG_MORE, peer
     //! ACKs offering windows from zero up, and time steps.
