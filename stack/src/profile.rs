@@ -41,6 +41,7 @@
 //! | `sack_retransmit`           | only segments marked lost (no NextSeg() rules 3, 4) | NextSeg() rules 1–4 | RFC 6675 §4 (rules 3 and 4 SHOULD) |
 //! | `recovery_cwnd`             | ssthresh = cwnd/2, cwnd by PRR during recovery (measured) | ssthresh = cwnd = FlightSize/2 | RFC 6675 §5 step 4.2 |
 //! | `syn_give_up`               | when a SYN timer fires (2^(n+1) − 1)·1 s after the first SYN, n = `syn_retries` (measured) | after `syn_retries` retransmissions | RFC 9293 §3.8.3 (R2 for a SYN) |
+//! | `icmp_in_handshake`         | any ICMP error aborts SYN-SENT; net/host unreachable and time exceeded silently drop a SYN-RECEIVED request (measured) | hard errors abort SYN-SENT and SYN-RECEIVED | RFC 1122 §4.2.3.9 |
 //! | `ack_every`                 | 2 full segments (rcv_mss)       | 2 full segments (same)                | RFC 9293 §3.8.6.3 (SHLD-19)        |
 //!
 //! All other fields have the same value in both profiles. The test
@@ -102,6 +103,19 @@ pub enum RecoveryCwnd {
     /// every ACK by Proportional Rate Reduction (RFC 6937,
     /// `tcp_cwnd_reduction`); cwnd = ssthresh when recovery ends.
     LinuxPrr,
+}
+
+/// What an ICMP error does to a connection still in its handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IcmpInHandshake {
+    /// RFC 1122 §4.2.3.9: hard errors (protocol or port unreachable, …)
+    /// SHOULD abort; soft ones (net or host unreachable, time exceeded)
+    /// SHOULD NOT.
+    Rfc1122,
+    /// Linux `tcp_v4_err`/`tcp_v6_err`: any error aborts SYN-SENT (the
+    /// connect fails with its errno); a request in SYN-RECEIVED is dropped
+    /// silently on the errors `tcp_req_err` is told to abort on.
+    Linux,
 }
 
 /// When an active open stops retransmitting its SYN (RFC 9293 §3.8.3 R2).
@@ -321,6 +335,8 @@ pub struct Profile {
     pub syn_rto_fallback: SynRtoFallback,
     /// When an active open gives up.
     pub syn_give_up: SynGiveUp,
+    /// ICMP errors during the handshake.
+    pub icmp_in_handshake: IcmpInHandshake,
     /// Slow start: at most this many SMSS of growth per ACK (RFC 5681 §3.1
     /// equation 2: 1, "cwnd += min (N, SMSS)"); `None` = every newly
     /// acknowledged byte counts (Linux `tcp_slow_start` counts packets).
@@ -453,6 +469,9 @@ impl Profile {
             // SYNs at 0–5 s, ETIMEDOUT at the 7 s timer); with syn_retries 3,
             // SYNs at 0–5, 7 and 11 s and ETIMEDOUT at the 19 s timer.
             syn_give_up: SynGiveUp::ModelledTime,
+            // measured: corpus/tcp/handshake/icmp-aborts-syn-sent.pkt,
+            // icmp-drops-request.pkt.
+            icmp_in_handshake: IcmpInHandshake::Linux,
             // measured: corpus/tcp/handshake/syn-retransmit.pkt (4 SYNs 1 s
             // apart, then backoff).
             syn_linear_timeouts: 4,
@@ -528,6 +547,7 @@ impl Profile {
             recovery_cwnd: RecoveryCwnd::Rfc6675,
             syn_rto_fallback: SynRtoFallback::AfterSynTimeout,
             syn_give_up: SynGiveUp::Count,
+            icmp_in_handshake: IcmpInHandshake::Rfc1122,
             // RFC 5681 §4.2 / RFC 9293 §3.8.6.3: a FIN is ACKed at once.
             delay_ack_of_fin: false,
             // RFC 6298 imposes no timer granularity.
@@ -757,6 +777,7 @@ mod tests {
             "tlp",
             "syn_rto_fallback",
             "syn_give_up",
+            "icmp_in_handshake",
             "sack_retransmit",
             "recovery_cwnd",
         ];

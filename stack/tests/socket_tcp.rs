@@ -537,3 +537,60 @@ fn a_cookie_ack_on_a_full_accept_queue_is_dropped_silently() {
         b"late"
     );
 }
+
+/// An ICMPv4 destination unreachable with `code` from the peer, quoting
+/// the start of `sent` (an IPv4 datagram we sent).
+fn unreachable_for(sent: &[u8], code: u8) -> Vec<u8> {
+    use netdrill_stack::wire::{Checksum, Icmpv4Message, Icmpv4Repr, IpRepr, UpperRepr};
+    let d = IpDatagram::parse(sent, ChecksumMode::Verify).unwrap();
+    let IpRepr::V4(mut ip) = d.ip else {
+        panic!("IPv4 expected")
+    };
+    std::mem::swap(&mut ip.src, &mut ip.dst);
+    let icmp = IpDatagram {
+        ip: IpRepr::V4(ip),
+        upper: UpperRepr::Icmpv4(Icmpv4Repr {
+            message: Icmpv4Message::DstUnreachable {
+                code,
+                next_hop_mtu: 0,
+                quoted: &sent[..28],
+            },
+            checksum: Checksum::Valid,
+        }),
+    };
+    let mut buf = vec![0; icmp.buffer_len()];
+    let n = icmp.emit(&mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn icmp_errors_during_the_handshake_follow_the_profile() {
+    use netdrill_stack::profile::Profile;
+    // (profile, ICMP code, aborted with): net (0) and host (1) unreachable
+    // are soft errors (RFC 1122 §4.2.3.9: SHOULD NOT abort), port
+    // unreachable (3) is hard. Linux aborts SYN-SENT on any of them
+    // (measured: corpus/tcp/handshake/icmp-aborts-syn-sent-v4.pkt).
+    let table = [
+        (Profile::linux(), 1, Some(Errno::EHOSTUNREACH)),
+        (Profile::linux(), 0, Some(Errno::ENETUNREACH)),
+        (Profile::linux(), 3, Some(Errno::ECONNREFUSED)),
+        (Profile::rfc(), 1, None),
+        (Profile::rfc(), 0, None),
+        (Profile::rfc(), 3, Some(Errno::ECONNREFUSED)),
+    ];
+    for (profile, code, want) in table {
+        let mut a = local();
+        *a.profile_mut() = profile;
+        let fd = nb_connect(&mut a, 8080);
+        let syn = drain(&mut a);
+        assert_eq!(syn.len(), 1);
+        a.handle_packet(at(10), &unreachable_for(&syn[0], code));
+        let err = getsockopt_int(&mut a, fd, linux::SOL_SOCKET, linux::SO_ERROR);
+        let name = format!("{:?} code {code}", profile.kind);
+        assert_eq!(err, want.map_or(0, |e| e.0), "{name}");
+        // An aborted open sends no more SYNs; a live one retries at 1 s.
+        a.handle_timeout(at(1100));
+        assert_eq!(drain(&mut a).len(), usize::from(want.is_none()), "{name}");
+    }
+}

@@ -5,6 +5,7 @@
 use super::Stack;
 use super::ip::{DropCause, InputOutcome};
 use crate::linux::Errno;
+use crate::profile::IcmpInHandshake;
 use crate::tcp::State;
 use crate::time::{Duration, Instant};
 use crate::wire::{
@@ -32,6 +33,10 @@ pub(crate) struct IcmpError {
     /// A hard error (RFC 1122 §4.2.3.9: port/protocol unreachable and the
     /// like) as opposed to a soft one (net/host unreachable, time exceeded).
     pub hard: bool,
+    /// Linux drops a SYN-RECEIVED request on it (`tcp_req_err`'s `abort`:
+    /// net/host unreachable and time exceeded for IPv4, the `fatal` errors
+    /// of `icmpv6_err_convert` for IPv6).
+    pub drops_request: bool,
 }
 
 /// ICMPv4 destination unreachable codes to errno and hardness, as Linux's
@@ -50,7 +55,11 @@ fn v4_unreachable(code: u8) -> IcmpError {
         12 => (Errno::EHOSTUNREACH, false),
         _ => (Errno::EHOSTUNREACH, true),
     };
-    IcmpError { errno, hard }
+    IcmpError {
+        errno,
+        hard,
+        drops_request: code <= 1,
+    }
 }
 
 /// ICMPv6 destination unreachable codes (Linux `icmpv6_err_convert`).
@@ -61,7 +70,13 @@ fn v6_unreachable(code: u8) -> IcmpError {
         4 => Errno::ECONNREFUSED,
         _ => Errno::EHOSTUNREACH,
     };
-    IcmpError { errno, hard: true }
+    IcmpError {
+        errno,
+        hard: true,
+        // Linux's table: no route, beyond scope and address unreachable
+        // are not fatal.
+        drops_request: !matches!(code, 0 | 2 | 3),
+    }
 }
 
 /// Per-peer token buckets for the errors we send.
@@ -124,6 +139,7 @@ impl Stack {
                 IcmpError {
                     errno: Errno::EHOSTUNREACH,
                     hard: false,
+                    drops_request: true,
                 },
                 quoted,
             ),
@@ -139,6 +155,7 @@ impl Stack {
                 IcmpError {
                     errno: Errno::EMSGSIZE,
                     hard: false,
+                    drops_request: false,
                 },
                 quoted,
             ),
@@ -146,6 +163,7 @@ impl Stack {
                 IcmpError {
                     errno: Errno::EHOSTUNREACH,
                     hard: false,
+                    drops_request: false,
                 },
                 quoted,
             ),
@@ -195,9 +213,9 @@ impl Stack {
         true
     }
 
-    /// Linux `tcp_v4_err`: the quoted sequence number must be in
-    /// [SND.UNA, SND.NXT] (RFC 5927 §4.1); a hard error aborts a connection
-    /// still in SYN-SENT or SYN-RECEIVED, and is otherwise only remembered
+    /// The quoted sequence number must be in [SND.UNA, SND.NXT] (RFC 5927
+    /// §4.1). During the handshake the profile decides what aborts
+    /// ([`IcmpInHandshake`]); a synchronized connection is never aborted
     /// (RFC 1122 §4.2.3.9: "SHOULD NOT abort" for soft errors; Linux keeps
     /// established connections for hard ones too).
     fn tcp_icmp_error(
@@ -218,7 +236,13 @@ impl Stack {
         if seq.lt(tcb.snd_una) || seq.gt(tcb.snd_max) {
             return false;
         }
-        if err.hard && matches!(e.conn.state(), State::SynSent) {
+        let abort = match (e.conn.state(), self.cfg.profile.icmp_in_handshake) {
+            (State::SynSent, IcmpInHandshake::Linux) => true,
+            (State::SynReceived, IcmpInHandshake::Linux) => err.drops_request,
+            (State::SynSent | State::SynReceived, IcmpInHandshake::Rfc1122) => err.hard,
+            _ => false,
+        };
+        if abort {
             let before = self.conn_snapshot(c);
             if let Some(e) = self.conns.get_mut(c) {
                 e.conn.abort_with(err.errno);
@@ -239,20 +263,24 @@ mod tests {
             v4_unreachable(3),
             IcmpError {
                 errno: Errno::ECONNREFUSED,
-                hard: true
+                hard: true,
+                drops_request: false
             }
         );
         assert_eq!(
             v4_unreachable(1),
             IcmpError {
                 errno: Errno::EHOSTUNREACH,
-                hard: false
+                hard: false,
+                drops_request: true
             }
         );
         assert_eq!(v4_unreachable(4).errno, Errno::EMSGSIZE);
         assert_eq!(v4_unreachable(200).errno, Errno::EHOSTUNREACH);
         assert_eq!(v6_unreachable(4).errno, Errno::ECONNREFUSED);
         assert_eq!(v6_unreachable(1).errno, Errno::EACCES);
+        let drops: Vec<bool> = (0..7).map(|c| v6_unreachable(c).drops_request).collect();
+        assert_eq!(drops, [false, true, false, false, true, true, true]);
     }
 
     #[test]
