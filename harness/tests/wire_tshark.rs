@@ -150,20 +150,8 @@ fn eth(t: EtherType) -> EthernetRepr {
 
 fn v4(protocol: IpProtocol) -> Ipv4Repr {
     Ipv4Repr {
-        src: R4,
-        dst: L4,
-        dscp: 0,
-        ecn: 0,
         ident: 0x1234,
-        reserved_flag: false,
-        dont_frag: true,
-        more_frags: false,
-        frag_offset: 0,
-        ttl: 64,
-        protocol,
-        options: Ipv4Options::NONE,
-        checksum: Checksum::Valid,
-        payload_len: 0,
+        ..Ipv4Repr::new(R4, L4, protocol)
     }
 }
 

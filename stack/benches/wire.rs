@@ -14,8 +14,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use netdrill_stack::wire::{
     Checksum, ChecksumMode, EtherType, EthernetFrame, EthernetRepr, FramePayload, IpDatagram,
-    IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr, MacAddr, SackBlocks,
-    TcpFlags, TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
+    IpProtocol, IpRepr, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr, MacAddr, SackBlocks, TcpFlags,
+    TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
 };
 use std::hint::black_box;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -36,20 +36,12 @@ fn frames() -> Vec<Vec<u8>> {
     };
     let v4 = |protocol| {
         IpRepr::V4(Ipv4Repr {
-            src: Ipv4Addr::new(192, 0, 2, 1),
-            dst: Ipv4Addr::new(192, 168, 0, 1),
-            dscp: 0,
-            ecn: 0,
             ident: 0x1234,
-            reserved_flag: false,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            ttl: 64,
-            protocol,
-            options: Ipv4Options::NONE,
-            checksum: Checksum::Valid,
-            payload_len: 0,
+            ..Ipv4Repr::new(
+                Ipv4Addr::new(192, 0, 2, 1),
+                Ipv4Addr::new(192, 168, 0, 1),
+                protocol,
+            )
         })
     };
     let v6 = IpRepr::V6(Ipv6Repr {

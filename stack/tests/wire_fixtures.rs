@@ -5,8 +5,8 @@
 
 use netdrill_stack::wire::{
     ArpOperation, ArpRepr, Checksum, ChecksumMode, EtherType, EthernetFrame, EthernetRepr,
-    FramePayload, Icmpv4Message, Icmpv6Message, IpDatagram, IpProtocol, IpRepr, Ipv4Options,
-    Ipv4Repr, Ipv6ExtHeader, Ipv6Fragment, MacAddr, SackBlocks, TcpFlags, TcpOption, UpperRepr,
+    FramePayload, Icmpv4Message, Icmpv6Message, IpDatagram, IpProtocol, IpRepr, Ipv4Repr,
+    Ipv6ExtHeader, Ipv6Fragment, MacAddr, SackBlocks, TcpFlags, TcpOption, UpperRepr,
 };
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -54,20 +54,9 @@ fn v4(d: &IpDatagram<'_>) -> Ipv4Repr {
 
 fn ipv4(ident: u16, protocol: IpProtocol, payload_len: usize) -> Ipv4Repr {
     Ipv4Repr {
-        src: A,
-        dst: B,
-        dscp: 0,
-        ecn: 0,
         ident,
-        reserved_flag: false,
-        dont_frag: true,
-        more_frags: false,
-        frag_offset: 0,
-        ttl: 64,
-        protocol,
-        options: Ipv4Options::NONE,
-        checksum: Checksum::Valid,
         payload_len,
+        ..Ipv4Repr::new(A, B, protocol)
     }
 }
 

@@ -16,8 +16,8 @@ use crate::script::ast::{
 };
 use crate::target::NetConfig;
 use netdrill_stack::wire::{
-    Checksum, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr,
-    SackBlocks, TcpFlags, TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
+    Checksum, IpDatagram, IpProtocol, IpRepr, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr, SackBlocks,
+    TcpFlags, TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
 };
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -341,20 +341,10 @@ impl Inbound<'_> {
                 payload_len: 0,
             }),
             (src, dst) => IpRepr::V4(Ipv4Repr {
-                src: v4(src),
-                dst: v4(dst),
                 dscp,
                 ecn,
-                ident: 0,
-                reserved_flag: false,
-                dont_frag: true,
-                more_frags: false,
-                frag_offset: 0,
                 ttl,
-                protocol,
-                options: Ipv4Options::default(),
-                checksum: Checksum::Valid,
-                payload_len: 0,
+                ..Ipv4Repr::new(v4(src), v4(dst), protocol)
             }),
         }
     }

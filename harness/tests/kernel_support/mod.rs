@@ -9,8 +9,8 @@ use netdrill::target::{
 use netdrill_stack::linux;
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::wire::{
-    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, Ipv6ExtHeaders,
-    Ipv6Repr, TcpFlags, TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
+    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr,
+    TcpFlags, TcpOption, TcpOptions, TcpRepr, UdpRepr, UpperRepr,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -79,20 +79,9 @@ fn inbound_ip(v: IpVersion, tos: u8) -> IpRepr<'static> {
     let c = config(v);
     match (c.remote_ip, c.local_ip) {
         (IpAddr::V4(src), IpAddr::V4(dst)) => IpRepr::V4(Ipv4Repr {
-            src,
-            dst,
             dscp: tos >> 2,
             ecn: tos & 3,
-            ident: 0,
-            reserved_flag: false,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            ttl: 64,
-            protocol: IpProtocol::TCP,
-            options: Ipv4Options::default(),
-            checksum: Checksum::Valid,
-            payload_len: 0,
+            ..Ipv4Repr::new(src, dst, IpProtocol::TCP)
         }),
         (IpAddr::V6(src), IpAddr::V6(dst)) => IpRepr::V6(Ipv6Repr {
             src,

@@ -20,8 +20,8 @@ use crate::linux::{self, Errno};
 use crate::socket::{Buf, Call, CallId, CallOutcome, CallOutput, CallResult};
 use crate::time::{Duration, Instant};
 use crate::wire::{
-    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, TcpFlags,
-    TcpOption, TcpOptions, TcpRepr, UpperRepr,
+    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Repr, TcpFlags, TcpOption,
+    TcpOptions, TcpRepr, UpperRepr,
 };
 use crate::{Config, Stack};
 use arbitrary::Arbitrary;
@@ -141,22 +141,7 @@ impl Driver {
         if bad_checksum {
             t.checksum = Checksum::wrong(0x1234);
         }
-        let ip = IpRepr::V4(Ipv4Repr {
-            src: PEER,
-            dst: LOCAL,
-            dscp: 0,
-            ecn: 0,
-            ident: 0,
-            reserved_flag: false,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            ttl: 64,
-            protocol: IpProtocol::TCP,
-            options: Ipv4Options::NONE,
-            checksum: Checksum::Valid,
-            payload_len: 0,
-        });
+        let ip = IpRepr::V4(Ipv4Repr::new(PEER, LOCAL, IpProtocol::TCP));
         IpDatagram {
             ip,
             upper: UpperRepr::Tcp(t),

@@ -4,8 +4,8 @@
 use super::Stack;
 use crate::tcp::Segment;
 use crate::wire::{
-    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, Ipv6ExtHeaders,
-    Ipv6Repr, TcpRepr, UdpRepr, UpperRepr, WireError,
+    Checksum, ChecksumMode, IpDatagram, IpProtocol, IpRepr, Ipv4Repr, Ipv6ExtHeaders, Ipv6Repr,
+    TcpRepr, UdpRepr, UpperRepr, WireError,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -188,20 +188,9 @@ impl Stack {
                     0
                 };
                 IpRepr::V4(Ipv4Repr {
-                    src: s,
-                    dst: d,
-                    dscp: 0,
-                    ecn: 0,
                     ident,
-                    reserved_flag: false,
-                    dont_frag: true,
-                    more_frags: false,
-                    frag_offset: 0,
                     ttl: self.cfg.ttl,
-                    protocol: protocol.unwrap_or(IpProtocol(255)),
-                    options: Ipv4Options::NONE,
-                    checksum: Checksum::Valid,
-                    payload_len: 0,
+                    ..Ipv4Repr::new(s, d, protocol.unwrap_or(IpProtocol(255)))
                 })
             }
             (IpAddr::V6(s), IpAddr::V6(d)) => IpRepr::V6(Ipv6Repr {

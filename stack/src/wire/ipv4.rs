@@ -283,6 +283,29 @@ pub struct Ipv4Repr {
 }
 
 impl Ipv4Repr {
+    /// A plain header from `src` to `dst`: DF set, TTL 64, no options, DSCP,
+    /// ECN and ident 0, the checksum computed on emit and the payload length
+    /// filled in by [`IpDatagram::emit`](super::IpDatagram::emit). Callers
+    /// change what differs with struct update syntax.
+    pub const fn new(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol) -> Ipv4Repr {
+        Ipv4Repr {
+            src,
+            dst,
+            dscp: 0,
+            ecn: 0,
+            ident: 0,
+            reserved_flag: false,
+            dont_frag: true,
+            more_frags: false,
+            frag_offset: 0,
+            ttl: 64,
+            protocol,
+            options: Ipv4Options::NONE,
+            checksum: Checksum::Valid,
+            payload_len: 0,
+        }
+    }
+
     /// Reads the header of a checked view. With [`ChecksumMode::Verify`] the
     /// header checksum is verified and reported in `checksum`.
     #[inline]

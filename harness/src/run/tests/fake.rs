@@ -5,8 +5,8 @@
 use crate::target::*;
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::wire::{
-    Checksum, IpDatagram, IpProtocol, IpRepr, Ipv4Options, Ipv4Repr, TcpFlags, TcpOption,
-    TcpOptions, TcpRepr, UpperRepr,
+    Checksum, IpDatagram, IpProtocol, IpRepr, Ipv4Repr, TcpFlags, TcpOption, TcpOptions, TcpRepr,
+    UpperRepr,
 };
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -165,20 +165,8 @@ impl Seg<'_> {
             payload: &payload,
         };
         let ip = IpRepr::V4(Ipv4Repr {
-            src: LOCAL,
-            dst: REMOTE,
-            dscp: 0,
             ecn: self.ecn,
-            ident: 0,
-            reserved_flag: false,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            ttl: 64,
-            protocol: IpProtocol::TCP,
-            options: Ipv4Options::default(),
-            checksum: Checksum::Valid,
-            payload_len: 0,
+            ..Ipv4Repr::new(LOCAL, REMOTE, IpProtocol::TCP)
         });
         IpDatagram {
             ip,

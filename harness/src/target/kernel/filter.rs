@@ -42,28 +42,13 @@ fn is_chatter(upper: &UpperRepr<'_>) -> bool {
 mod tests {
     use super::*;
     use netdrill_stack::wire::{
-        Checksum, ChecksumMode, Icmpv4Message, Icmpv4Repr, Icmpv6Repr, Ipv4Options, Ipv4Repr,
-        Ipv6ExtHeaders, Ipv6Repr, MacAddr, UdpRepr,
+        Checksum, ChecksumMode, Icmpv4Message, Icmpv4Repr, Icmpv6Repr, Ipv4Repr, Ipv6ExtHeaders,
+        Ipv6Repr, MacAddr, UdpRepr,
     };
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn v4(dst: Ipv4Addr, protocol: IpProtocol, upper: UpperRepr<'_>) -> Vec<u8> {
-        let ip = IpRepr::V4(Ipv4Repr {
-            src: Ipv4Addr::new(192, 168, 0, 1),
-            dst,
-            dscp: 0,
-            ecn: 0,
-            ident: 0,
-            reserved_flag: false,
-            dont_frag: true,
-            more_frags: false,
-            frag_offset: 0,
-            ttl: 64,
-            protocol,
-            options: Ipv4Options::default(),
-            checksum: Checksum::Valid,
-            payload_len: 0,
-        });
+        let ip = IpRepr::V4(Ipv4Repr::new(Ipv4Addr::new(192, 168, 0, 1), dst, protocol));
         IpDatagram { ip, upper }.to_bytes().unwrap()
     }
 

@@ -212,7 +212,7 @@ fn ip_len(payload: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netdrill_stack::wire::{Ipv4Options, Ipv4Repr, TcpFlags, TcpOptions, TcpRepr};
+    use netdrill_stack::wire::{Ipv4Repr, TcpFlags, TcpOptions, TcpRepr};
 
     const LOCAL_V4: Ipv4Addr = Ipv4Addr::new(192, 168, 0, 1);
     const REMOTE_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
@@ -222,22 +222,7 @@ mod tests {
 
     fn tcp_v4(src: Ipv4Addr, dst: Ipv4Addr) -> Vec<u8> {
         IpDatagram {
-            ip: IpRepr::V4(Ipv4Repr {
-                src,
-                dst,
-                dscp: 0,
-                ecn: 0,
-                ident: 0,
-                reserved_flag: false,
-                dont_frag: true,
-                more_frags: false,
-                frag_offset: 0,
-                ttl: 64,
-                protocol: IpProtocol::TCP,
-                options: Ipv4Options::default(),
-                checksum: Checksum::Valid,
-                payload_len: 0,
-            }),
+            ip: IpRepr::V4(Ipv4Repr::new(src, dst, IpProtocol::TCP)),
             upper: UpperRepr::Tcp(TcpRepr {
                 src_port: 8080,
                 dst_port: 40000,
