@@ -8,38 +8,19 @@
 //! `--json` prints the same as one JSON document. Exit status: 0 when every
 //! run agrees, 1 when some disagree, 2 when nothing could run.
 
-use super::run::{FamilyArg, PacketdrillArgs, ProfileArg};
+use super::run::ScriptArgs;
 use crate::run::TargetFactory;
-use crate::run::config::{OptionPair, RunConfig, parse_ip_version};
+use crate::run::config::RunConfig;
 use crate::run::factory::{KernelFactory, ReferenceFactory};
 use crate::run::suite::{plan, run_jobs};
 use crate::run::verdict::{RunResult, Verdict, ip_version_word};
 use crate::script::files::find_scripts;
-use crate::target::IpVersion;
-use crate::target::reference::ProfileChoice;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Script files, or folders searched for `*.pkt`.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-
-    /// The reference stack's behaviour.
-    #[arg(long, value_enum, default_value = "linux")]
-    pub profile: ProfileArg,
-
-    /// Address families to run each script in (`*v4.pkt` / `*v6.pkt` files
-    /// run only in their own).
-    #[arg(long = "ip-version", value_enum)]
-    pub ip_version: Option<FamilyArg>,
-
-    /// Defines NAME for the scripts (`-D NAME=VALUE` also works).
-    #[arg(long, short = 'D', value_name = "NAME=VALUE")]
-    pub define: Vec<String>,
-
     /// Runs this many kernel scripts at once.
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
@@ -48,8 +29,9 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    // Last, so that packetdrill's options close the help text.
     #[command(flatten)]
-    pub packetdrill: PacketdrillArgs,
+    pub scripts: ScriptArgs,
 }
 
 /// One target's verdict, as the report shows it.
@@ -190,20 +172,6 @@ pub fn compare(reference: &RunResult, kernel: &RunResult) -> Compared {
     }
 }
 
-fn families(args: &Args) -> Result<Vec<IpVersion>, String> {
-    if let Some(v) = &args.packetdrill.ip_version {
-        return parse_ip_version(v)
-            .map(|one| vec![one])
-            .ok_or_else(|| format!("--ip_version={v}: expected ipv4, ipv4-mapped-ipv6 or ipv6"));
-    }
-    Ok(match args.ip_version.unwrap_or(FamilyArg::All) {
-        FamilyArg::Ipv4 => vec![IpVersion::Ipv4],
-        FamilyArg::Ipv4MappedIpv6 => vec![IpVersion::Ipv4MappedIpv6],
-        FamilyArg::Ipv6 => vec![IpVersion::Ipv6],
-        FamilyArg::All => vec![IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6],
-    })
-}
-
 fn verdict_word(s: &Side) -> String {
     match s.line {
         Some(l) if s.verdict != "pass" => format!("{} at line {l}", s.verdict.to_uppercase()),
@@ -272,25 +240,15 @@ struct JsonReport<'a> {
     summary: std::collections::BTreeMap<Agreement, usize>,
 }
 
-fn cli_options(args: &Args) -> Vec<OptionPair> {
-    let mut cli = args.packetdrill.pairs();
-    cli.extend(
-        args.define
-            .iter()
-            .map(|d| ("define".to_string(), Some(d.clone()))),
-    );
-    cli
-}
-
 pub fn main(args: Args) -> ExitCode {
-    let families = match families(&args) {
+    let families = match args.scripts.families() {
         Ok(f) => f,
         Err(e) => {
             eprintln!("netdrill diff: {e}");
             return ExitCode::from(2);
         }
     };
-    let cli = cli_options(&args);
+    let cli = args.scripts.options();
     if let Err(e) = RunConfig::new(families[0], &[], &cli) {
         eprintln!("netdrill diff: {e}");
         return ExitCode::from(2);
@@ -299,7 +257,7 @@ pub fn main(args: Args) -> ExitCode {
         eprintln!("netdrill diff: the kernel target is unavailable: {why}");
         return ExitCode::from(2);
     }
-    let (scripts, errors) = find_scripts(&args.paths);
+    let (scripts, errors) = find_scripts(&args.scripts.paths);
     for e in &errors {
         eprintln!("netdrill diff: {}: {}", e.path.display(), e.error);
     }
@@ -307,10 +265,7 @@ pub fn main(args: Args) -> ExitCode {
         eprintln!("netdrill diff: no scripts found");
         return ExitCode::from(2);
     }
-    let reference = ReferenceFactory(match args.profile {
-        ProfileArg::Linux => ProfileChoice::Linux,
-        ProfileArg::Rfc => ProfileChoice::Rfc,
-    });
+    let reference = ReferenceFactory(args.scripts.profile_choice());
     let (jobs, _skipped) = plan(&scripts, &families, "diff");
     let run = |factory: &(dyn TargetFactory + Sync), threads: usize| {
         run_jobs(&jobs, threads, &cli, factory, false, |_| {})
@@ -357,6 +312,7 @@ pub fn main(args: Args) -> ExitCode {
 mod tests {
     use super::*;
     use crate::run::verdict::{Failure, FailureKind, Unsupported};
+    use crate::target::IpVersion;
     use netdrill_stack::time::Instant;
 
     fn result(verdict: Verdict) -> RunResult {

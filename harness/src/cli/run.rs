@@ -47,26 +47,9 @@ pub enum FamilyArg {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Script files, or folders searched for `*.pkt`.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-
     /// What to run the scripts against.
     #[arg(long, value_enum, default_value = "reference")]
     pub target: TargetKind,
-
-    /// The reference stack's behaviour.
-    #[arg(long, value_enum, default_value = "linux")]
-    pub profile: ProfileArg,
-
-    /// Address families to run each script in (`*v4.pkt` / `*v6.pkt` files
-    /// run only in their own).
-    #[arg(long = "ip-version", value_enum)]
-    pub ip_version: Option<FamilyArg>,
-
-    /// Defines NAME for the scripts (`-D NAME=VALUE` also works).
-    #[arg(long, short = 'D', value_name = "NAME=VALUE")]
-    pub define: Vec<String>,
 
     /// Runs this many scripts at once.
     #[arg(short = 'j', long = "jobs", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
@@ -84,8 +67,72 @@ pub struct Args {
     #[arg(long = "pcap-dir", value_name = "DIR")]
     pub pcap_dir: Option<PathBuf>,
 
+    // Last, so that packetdrill's options close the help text.
+    #[command(flatten)]
+    pub scripts: ScriptArgs,
+}
+
+/// Which scripts to run and how, as `run` and `diff` both take them: the
+/// files, the address families, `-D` definitions, the reference stack's
+/// profile and packetdrill's own options.
+#[derive(Debug, clap::Args)]
+pub struct ScriptArgs {
+    /// Script files, or folders searched for `*.pkt`.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// The reference stack's behaviour.
+    #[arg(long, value_enum, default_value = "linux")]
+    pub profile: ProfileArg,
+
+    /// Address families to run each script in (`*v4.pkt` / `*v6.pkt` files
+    /// run only in their own).
+    #[arg(long = "ip-version", value_enum)]
+    pub ip_version: Option<FamilyArg>,
+
+    /// Defines NAME for the scripts (`-D NAME=VALUE` also works).
+    #[arg(long, short = 'D', value_name = "NAME=VALUE")]
+    pub define: Vec<String>,
+
     #[command(flatten)]
     pub packetdrill: PacketdrillArgs,
+}
+
+impl ScriptArgs {
+    /// The families to run in: packetdrill's `--ip_version` names one;
+    /// otherwise `--ip-version`, all three by default.
+    pub fn families(&self) -> Result<Vec<IpVersion>, String> {
+        if let Some(v) = &self.packetdrill.ip_version {
+            return parse_ip_version(v).map(|one| vec![one]).ok_or_else(|| {
+                format!("--ip_version={v}: expected ipv4, ipv4-mapped-ipv6 or ipv6")
+            });
+        }
+        Ok(match self.ip_version.unwrap_or(FamilyArg::All) {
+            FamilyArg::Ipv4 => vec![IpVersion::Ipv4],
+            FamilyArg::Ipv4MappedIpv6 => vec![IpVersion::Ipv4MappedIpv6],
+            FamilyArg::Ipv6 => vec![IpVersion::Ipv6],
+            FamilyArg::All => vec![IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6],
+        })
+    }
+
+    /// packetdrill's options and the definitions, as `(name, value)` pairs.
+    pub fn options(&self) -> Vec<OptionPair> {
+        let mut cli = self.packetdrill.pairs();
+        cli.extend(
+            self.define
+                .iter()
+                .map(|d| ("define".to_string(), Some(d.clone()))),
+        );
+        cli
+    }
+
+    /// The reference stack's profile.
+    pub fn profile_choice(&self) -> ProfileChoice {
+        match self.profile {
+            ProfileArg::Linux => ProfileChoice::Linux,
+            ProfileArg::Rfc => ProfileChoice::Rfc,
+        }
+    }
 }
 
 /// packetdrill's command-line options, accepted as packetdrill spells them.
@@ -177,20 +224,6 @@ impl PacketdrillArgs {
     }
 }
 
-fn families(args: &Args) -> Result<Vec<IpVersion>, String> {
-    if let Some(v) = &args.packetdrill.ip_version {
-        let one = parse_ip_version(v)
-            .ok_or_else(|| format!("--ip_version={v}: expected ipv4, ipv4-mapped-ipv6 or ipv6"))?;
-        return Ok(vec![one]);
-    }
-    Ok(match args.ip_version.unwrap_or(FamilyArg::All) {
-        FamilyArg::Ipv4 => vec![IpVersion::Ipv4],
-        FamilyArg::Ipv4MappedIpv6 => vec![IpVersion::Ipv4MappedIpv6],
-        FamilyArg::Ipv6 => vec![IpVersion::Ipv6],
-        FamilyArg::All => vec![IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6],
-    })
-}
-
 fn write_pcap(dir: &Path, r: &RunResult) -> Result<(), String> {
     let path = dir.join(pcap_file_name(&r.script, r.ip_version));
     let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -206,19 +239,14 @@ fn write_pcap(dir: &Path, r: &RunResult) -> Result<(), String> {
 }
 
 pub fn main(args: Args) -> ExitCode {
-    let families = match families(&args) {
+    let families = match args.scripts.families() {
         Ok(f) => f,
         Err(e) => {
             eprintln!("netdrill run: {e}");
             return ExitCode::from(2);
         }
     };
-    let mut cli = args.packetdrill.pairs();
-    cli.extend(
-        args.define
-            .iter()
-            .map(|d| ("define".to_string(), Some(d.clone()))),
-    );
+    let cli = args.scripts.options();
     // Check the options once, and say once which of them have no effect.
     match RunConfig::new(families[0], &[], &cli) {
         Ok(cfg) => {
@@ -231,7 +259,7 @@ pub fn main(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let (scripts, errors) = find_scripts(&args.paths);
+    let (scripts, errors) = find_scripts(&args.scripts.paths);
     for e in &errors {
         eprintln!("netdrill run: {}: {}", e.path.display(), e.error);
     }
@@ -242,8 +270,14 @@ pub fn main(args: Args) -> ExitCode {
     let factory: Box<dyn TargetFactory + Sync> = match args.target {
         TargetKind::Reference => {
             for (flag, given) in [
-                ("--gateway_ip", args.packetdrill.gateway_ip.is_some()),
-                ("--netmask_ip", args.packetdrill.netmask_ip.is_some()),
+                (
+                    "--gateway_ip",
+                    args.scripts.packetdrill.gateway_ip.is_some(),
+                ),
+                (
+                    "--netmask_ip",
+                    args.scripts.packetdrill.netmask_ip.is_some(),
+                ),
             ] {
                 if given {
                     eprintln!(
@@ -251,17 +285,14 @@ pub fn main(args: Args) -> ExitCode {
                     );
                 }
             }
-            Box::new(ReferenceFactory(match args.profile {
-                ProfileArg::Linux => ProfileChoice::Linux,
-                ProfileArg::Rfc => ProfileChoice::Rfc,
-            }))
+            Box::new(ReferenceFactory(args.scripts.profile_choice()))
         }
         TargetKind::Kernel => {
             if let Err(why) = crate::target::kernel::check_available() {
                 eprintln!("netdrill run: the kernel target is unavailable: {why}");
                 return ExitCode::from(2);
             }
-            if args.profile != ProfileArg::Linux {
+            if args.scripts.profile != ProfileArg::Linux {
                 eprintln!("netdrill run: note: --profile applies to the reference target only");
             }
             Box::new(KernelFactory)

@@ -389,13 +389,7 @@ impl Engine<'_> {
             if self.fate(&bytes, port) == Fate::Take {
                 return Ok(Some((at, bytes)));
             }
-            let shown = match outbound::parse(&bytes) {
-                Ok(Some(d)) => {
-                    let flow = outbound::flow_of(&d, &mut self.map, None);
-                    super::show::outbound(&d, &self.map, flow)
-                }
-                _ => format!("{} bytes", bytes.len()),
-            };
+            let shown = self.describe_outbound(&bytes);
             self.notes.push(Note {
                 line: Some(line),
                 text: format!("passed over a packet of another connection at {at}: {shown}"),
@@ -551,19 +545,25 @@ impl Engine<'_> {
         })))
     }
 
+    /// An outbound packet in script numbering for a note, or its size when
+    /// it does not parse.
+    fn describe_outbound(&mut self, bytes: &[u8]) -> String {
+        match outbound::parse(bytes) {
+            Ok(Some(d)) => {
+                let flow = outbound::flow_of(&d, &mut self.map, None);
+                super::show::outbound(&d, &self.map, flow)
+            }
+            _ => format!("{} bytes", bytes.len()),
+        }
+    }
+
     /// After the last event: packets the stack sent that no outbound line
     /// consumed. packetdrill never reads them, so they do not change the
     /// verdict; each is noted (a stack that keeps talking is worth seeing).
     fn note_leftovers(&mut self, line: Option<u32>) {
         let queued: Vec<(Instant, Vec<u8>)> = self.queue.drain(..).collect();
         for (at, bytes) in queued {
-            let shown = match outbound::parse(&bytes) {
-                Ok(Some(d)) => {
-                    let flow = outbound::flow_of(&d, &mut self.map, None);
-                    super::show::outbound(&d, &self.map, flow)
-                }
-                _ => format!("{} bytes", bytes.len()),
-            };
+            let shown = self.describe_outbound(&bytes);
             self.notes.push(Note {
                 line,
                 text: format!(
