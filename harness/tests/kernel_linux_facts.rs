@@ -336,18 +336,7 @@ fn tail_loss_probe(v: IpVersion) -> Outcome {
 fn delayed_ack(v: IpVersion) -> Outcome {
     let mut t = target(v)?;
     let (fd, synack) = established(&mut t, v, 40002)?;
-    let off = Buf::Data(0i32.to_ne_bytes().to_vec());
-    ok(
-        &mut t,
-        Syscall::SetSockOpt {
-            fd,
-            level: linux::IPPROTO_TCP as i32,
-            name: linux::TCP_QUICKACK as i32,
-            value: off,
-            len: 4,
-        },
-        0,
-    )?;
+    set_int(&mut t, fd, linux::IPPROTO_TCP, linux::TCP_QUICKACK, 0)?;
     let seg = tcp_packet(
         v,
         &Segment {

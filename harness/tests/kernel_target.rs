@@ -422,18 +422,7 @@ fn recvmsg_control_messages() -> Outcome {
     let v = IpVersion::Ipv4;
     let mut t = target(v)?;
     let fd = udp_socket(&mut t, v, 5353)?;
-    let on = Buf::Data(1i32.to_ne_bytes().to_vec());
-    ok(
-        &mut t,
-        Syscall::SetSockOpt {
-            fd,
-            level: linux::IPPROTO_IP as i32,
-            name: linux::IP_RECVTOS as i32,
-            value: on,
-            len: 4,
-        },
-        0,
-    )?;
+    set_int(&mut t, fd, linux::IPPROTO_IP, linux::IP_RECVTOS, 1)?;
     t.inject(&udp_packet(v, 0x10, 7777, 5353, b"tos"))
         .map_err(|e| e.to_string())?;
     let msg = MsgHdr {

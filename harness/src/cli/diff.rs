@@ -313,21 +313,10 @@ mod tests {
     use super::*;
     use crate::run::verdict::{Failure, FailureKind, Unsupported};
     use crate::target::IpVersion;
-    use netdrill_stack::time::Instant;
+    use std::path::Path;
 
     fn result(verdict: Verdict) -> RunResult {
-        RunResult {
-            script: PathBuf::from("s.pkt"),
-            target: "t".into(),
-            ip_version: IpVersion::Ipv4,
-            verdict,
-            events_executed: 0,
-            events_total: 0,
-            target_time: Instant::ZERO,
-            wall: std::time::Duration::ZERO,
-            notes: vec![],
-            packets: vec![],
-        }
+        crate::run::not_run(Path::new("s.pkt"), "t", IpVersion::Ipv4, verdict)
     }
 
     fn fail(line: u32, summary: &str, actual: &str) -> Verdict {

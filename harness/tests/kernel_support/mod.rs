@@ -245,6 +245,24 @@ pub fn ok(t: &mut dyn Target, c: Syscall, want: i64) -> Result<SyscallResult, St
     Ok(r)
 }
 
+/// setsockopt of an `int` option, which must succeed.
+pub fn set_int(
+    t: &mut dyn Target,
+    fd: i32,
+    level: i64,
+    name: i64,
+    value: i32,
+) -> Result<(), String> {
+    let c = Syscall::SetSockOpt {
+        fd,
+        level: level as i32,
+        name: name as i32,
+        value: netdrill::target::Buf::Data(value.to_ne_bytes().to_vec()),
+        len: 4,
+    };
+    ok(t, c, 0).map(|_| ())
+}
+
 /// socket + SO_REUSEADDR + bind(port) + listen: the listener's fd.
 pub fn listener(t: &mut dyn Target, v: IpVersion, port: u16) -> Result<i32, String> {
     let s = call(
@@ -259,17 +277,7 @@ pub fn listener(t: &mut dyn Target, v: IpVersion, port: u16) -> Result<i32, Stri
     if fd < 0 {
         return Err(format!("socket failed: {s:?}"));
     }
-    ok(
-        t,
-        Syscall::SetSockOpt {
-            fd,
-            level: linux::SOL_SOCKET as i32,
-            name: linux::SO_REUSEADDR as i32,
-            value: netdrill::target::Buf::Data(1i32.to_ne_bytes().to_vec()),
-            len: 4,
-        },
-        0,
-    )?;
+    set_int(t, fd, linux::SOL_SOCKET, linux::SO_REUSEADDR, 1)?;
     ok(
         t,
         Syscall::Bind {
