@@ -6,35 +6,20 @@
 //!
 //! `cargo bench -p netdrill --bench run`; the throughput line is in runs/s.
 
+#[path = "../tests/support/peer_flags.rs"]
+mod peer_flags;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use netdrill::run::config::{OptionPair, split_packetdrill_args};
+use netdrill::run::config::OptionPair;
 use netdrill::run::factory::ReferenceFactory;
 use netdrill::run::families_for;
 use netdrill::run::suite::{Job, run_jobs};
 use netdrill::script::files::find_scripts;
 use netdrill::target::IpVersion;
 use netdrill::target::reference::ProfileChoice;
+use peer_flags::peer_flags;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The baseline's flags per family (peer-suites/packetdrill/RUNNING.md).
-fn peer_flags(v: IpVersion) -> Vec<OptionPair> {
-    let text = match v {
-        IpVersion::Ipv4 => {
-            "--send_omit_free --ip_version=ipv4 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
-        }
-        IpVersion::Ipv4MappedIpv6 => {
-            "--send_omit_free --ip_version=ipv4-mapped-ipv6 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
-        }
-        IpVersion::Ipv6 => {
-            "--send_omit_free --ip_version=ipv6 --mtu=1520 --local_ip=fd3d:0a0b:17d6::1 --gateway_ip=fd3d:0a0b:17d6:8888::1 --remote_ip=fd3d:fa7b:d17d::1 -D TFO_COOKIE=c1d1e9742a47a9bc -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
-        }
-    };
-    let args: Vec<String> = text.split(' ').map(String::from).collect();
-    split_packetdrill_args(&args)
-        .map(|(o, _)| o)
-        .unwrap_or_default()
-}
 
 const FAMILIES: [IpVersion; 3] = [IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6];
 
@@ -93,7 +78,12 @@ fn benches(c: &mut Criterion) {
     let (scripts, _) = find_scripts(&[peer]);
     let groups = FAMILIES
         .iter()
-        .map(|&v| (jobs(&scripts, v), peer_flags(v)))
+        .map(|&v| {
+            (
+                jobs(&scripts, v),
+                peer_flags(v).expect("RUNNING.md's flags parse"),
+            )
+        })
         .collect();
     bench_suite(c, "peer_suite", groups);
 }

@@ -9,10 +9,11 @@
 //! Needs `../shared`; without it the test is skipped with the reason (and
 //! fails when `NETDRILL_REQUIRE_SHARED` is set).
 
+#[path = "support/peer_flags.rs"]
+mod peer_flags;
 mod support;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use netdrill::run::config::split_packetdrill_args;
 use netdrill::run::factory::ReferenceFactory;
 use netdrill::run::families_for;
 use netdrill::run::suite::{Job, run_jobs};
@@ -20,22 +21,8 @@ use netdrill::run::verdict::{ErrorKind, Verdict};
 use netdrill::script::files::find_scripts;
 use netdrill::target::IpVersion;
 use netdrill::target::reference::ProfileChoice;
+use peer_flags::peer_flags;
 use std::path::Path;
-
-/// RUNNING.md's flags per family.
-fn flags(v: IpVersion) -> &'static str {
-    match v {
-        IpVersion::Ipv4 => {
-            "--send_omit_free --ip_version=ipv4 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
-        }
-        IpVersion::Ipv4MappedIpv6 => {
-            "--send_omit_free --ip_version=ipv4-mapped-ipv6 --local_ip=192.168.0.1 --gateway_ip=192.168.0.1 --netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 -D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
-        }
-        IpVersion::Ipv6 => {
-            "--send_omit_free --ip_version=ipv6 --mtu=1520 --local_ip=fd3d:0a0b:17d6::1 --gateway_ip=fd3d:0a0b:17d6:8888::1 --remote_ip=fd3d:fa7b:d17d::1 -D TFO_COOKIE=c1d1e9742a47a9bc -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
-        }
-    }
-}
 
 fn every_run_gets_an_honest_verdict(root: &Path) -> Result<(), Failed> {
     let (scripts, errors) = find_scripts(&[root.join("gtests")]);
@@ -44,8 +31,7 @@ fn every_run_gets_an_honest_verdict(root: &Path) -> Result<(), Failed> {
     }
     let mut results = Vec::new();
     for v in [IpVersion::Ipv4, IpVersion::Ipv4MappedIpv6, IpVersion::Ipv6] {
-        let args: Vec<String> = flags(v).split(' ').map(String::from).collect();
-        let (opts, _) = split_packetdrill_args(&args).map_err(|e| Failed::from(e.0))?;
+        let opts = peer_flags(v)?;
         let jobs: Vec<Job> = scripts
             .iter()
             .filter(|p| !families_for(p, &[v]).is_empty())
