@@ -61,13 +61,7 @@ impl World {
     fn new(direct: bool) -> World {
         let (mut a, mut b) = (local(), remote());
         let l = tcp4(&mut b);
-        ok(
-            &mut b,
-            Call::Bind {
-                fd: l,
-                addr: Some(sa("0.0.0.0:8080")),
-            },
-        );
+        bind(&mut b, l, "0.0.0.0:8080");
         ok(&mut b, Call::Listen { fd: l, backlog: 8 });
         let c = socket(
             &mut a,

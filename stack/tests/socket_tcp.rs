@@ -7,20 +7,14 @@ mod socket_util;
 
 use netdrill_stack::Stack;
 use netdrill_stack::linux::{self, Errno};
-use netdrill_stack::socket::{Call, CallOutcome, CallOutput, EpollEvent, PollFd};
+use netdrill_stack::socket::{Call, CallOutcome, CallOutput, EpollEvent};
 use netdrill_stack::time::{Duration, Instant};
 use netdrill_stack::wire::{ChecksumMode, IpDatagram};
 use socket_util::*;
 
 fn listener(b: &mut Stack, port: u16, backlog: i32) -> i32 {
     let l = tcp4(b);
-    ok(
-        b,
-        Call::Bind {
-            fd: l,
-            addr: Some(sa(&format!("0.0.0.0:{port}"))),
-        },
-    );
+    bind(b, l, &format!("0.0.0.0:{port}"));
     ok(b, Call::Listen { fd: l, backlog });
     l
 }
@@ -178,20 +172,8 @@ fn blocking_accept_completes_when_the_handshake_does() {
     // Data and readiness.
     assert_eq!(send(&mut a, fd, b"hello").ret, 5);
     exchange(&mut a, &mut b);
-    let r = done(
-        &mut b,
-        Call::Poll {
-            fds: vec![PollFd {
-                fd: s,
-                events: (linux::POLLIN | linux::POLLOUT) as i16,
-            }],
-            timeout_ms: 0,
-        },
-    );
-    assert_eq!(
-        r.out,
-        CallOutput::PollRevents(vec![(linux::POLLIN | linux::POLLOUT) as i16])
-    );
+    let revents = poll_now(&mut b, s, linux::POLLIN | linux::POLLOUT);
+    assert_eq!(revents, linux::POLLIN | linux::POLLOUT);
     assert_eq!(
         ok(
             &mut b,
@@ -214,20 +196,8 @@ fn blocking_accept_completes_when_the_handshake_does() {
         },
     );
     exchange(&mut a, &mut b);
-    let r = done(
-        &mut b,
-        Call::Poll {
-            fds: vec![PollFd {
-                fd: s,
-                events: (linux::POLLIN | linux::POLLRDHUP) as i16,
-            }],
-            timeout_ms: 0,
-        },
-    );
-    assert_eq!(
-        r.out,
-        CallOutput::PollRevents(vec![(linux::POLLIN | linux::POLLRDHUP) as i16])
-    );
+    let revents = poll_now(&mut b, s, linux::POLLIN | linux::POLLRDHUP);
+    assert_eq!(revents, linux::POLLIN | linux::POLLRDHUP);
     assert_eq!(done(&mut b, Call::Read { fd: s, len: 100 }).ret, 0);
     // Writing after our own SHUT_WR is EPIPE.
     assert_eq!(

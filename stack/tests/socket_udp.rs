@@ -25,13 +25,7 @@ fn sendto(fd: i32, data: &[u8], to: &str) -> Call {
 fn datagrams_keep_boundaries_truncation_and_peek() {
     let (mut a, mut b) = (local(), remote());
     let rx = udp4(&mut b);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: rx,
-            addr: Some(sa("0.0.0.0:53")),
-        },
-    );
+    bind(&mut b, rx, "0.0.0.0:53");
     let tx = udp4(&mut a);
     assert_eq!(
         ok(&mut a, sendto(tx, b"first datagram", "192.0.2.1:53")),
@@ -144,13 +138,7 @@ fn datagrams_keep_boundaries_truncation_and_peek() {
 fn closed_port_answers_icmp_and_a_connected_socket_reports_econnrefused() {
     let (mut a, mut b) = (local(), remote());
     let tx = udp4(&mut a);
-    ok(
-        &mut a,
-        Call::Connect {
-            fd: tx,
-            addr: Some(sa("192.0.2.1:9999")),
-        },
-    );
+    connect(&mut a, tx, "192.0.2.1:9999");
     assert_eq!(
         ok(
             &mut a,
@@ -181,17 +169,8 @@ fn closed_port_answers_icmp_and_a_connected_socket_reports_econnrefused() {
     assert_eq!(b.counters().udp_no_port, 1);
     a.handle_packet(Instant::ZERO, &icmp[0]);
     // poll shows the error; SO_ERROR reads and clears it...
-    let r = done(
-        &mut a,
-        Call::Poll {
-            fds: vec![PollFd {
-                fd: tx,
-                events: linux::POLLIN as i16,
-            }],
-            timeout_ms: 0,
-        },
-    );
-    assert_eq!(r.out, CallOutput::PollRevents(vec![linux::POLLERR as i16]));
+    let revents = poll_now(&mut a, tx, linux::POLLIN);
+    assert_eq!(revents, linux::POLLERR);
     assert_eq!(
         getsockopt_int(&mut a, tx, linux::SOL_SOCKET, linux::SO_ERROR),
         Errno::ECONNREFUSED.0
@@ -259,28 +238,10 @@ fn an_unconnected_socket_ignores_icmp_errors() {
 fn a_connected_socket_only_hears_its_peer() {
     let (mut a, mut b) = (local(), remote());
     let rx = udp4(&mut a);
-    ok(
-        &mut a,
-        Call::Bind {
-            fd: rx,
-            addr: Some(sa("0.0.0.0:5000")),
-        },
-    );
-    ok(
-        &mut a,
-        Call::Connect {
-            fd: rx,
-            addr: Some(sa("192.0.2.1:7")),
-        },
-    );
+    bind(&mut a, rx, "0.0.0.0:5000");
+    connect(&mut a, rx, "192.0.2.1:7");
     let tx = udp4(&mut b);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: tx,
-            addr: Some(sa("0.0.0.0:8")),
-        },
-    );
+    bind(&mut b, tx, "0.0.0.0:8");
     ok(&mut b, sendto(tx, b"wrong port", "192.168.0.1:5000"));
     exchange(&mut a, &mut b);
     assert_eq!(
@@ -295,13 +256,7 @@ fn a_connected_socket_only_hears_its_peer() {
         Errno::EAGAIN
     );
     let tx7 = udp4(&mut b);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: tx7,
-            addr: Some(sa("0.0.0.0:7")),
-        },
-    );
+    bind(&mut b, tx7, "0.0.0.0:7");
     ok(&mut b, sendto(tx7, b"right", "192.168.0.1:5000"));
     exchange(&mut a, &mut b);
     let r = done(
@@ -319,13 +274,7 @@ fn a_connected_socket_only_hears_its_peer() {
 fn ipv6_and_mapped_sockets_speak_their_ip_version() {
     let (mut a, mut b) = (local(), remote());
     let rx6 = socket(&mut b, linux::AF_INET6, linux::SOCK_DGRAM);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: rx6,
-            addr: Some(sa("[::]:53")),
-        },
-    );
+    bind(&mut b, rx6, "[::]:53");
     let tx = socket(&mut a, linux::AF_INET6, linux::SOCK_DGRAM);
     ok(&mut a, sendto(tx, b"v6", "[2001:db8::1]:53"));
     ok(&mut a, sendto(tx, b"v4", "[::ffff:192.0.2.1]:53"));
@@ -370,13 +319,7 @@ fn ipv6_and_mapped_sockets_speak_their_ip_version() {
 fn blocking_recv_completes_when_a_datagram_arrives() {
     let (mut a, mut b) = (local(), remote());
     let rx = udp4(&mut b);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: rx,
-            addr: Some(sa("0.0.0.0:53")),
-        },
-    );
+    bind(&mut b, rx, "0.0.0.0:53");
     let id = match b.call(
         at(0),
         Call::Recv {
@@ -458,20 +401,8 @@ fn epoll_level_and_edge_triggered_on_arriving_datagrams() {
     let (mut a, mut b) = (local(), remote());
     let lt = udp4(&mut b);
     let et = udp4(&mut b);
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: lt,
-            addr: Some(sa("0.0.0.0:1000")),
-        },
-    );
-    ok(
-        &mut b,
-        Call::Bind {
-            fd: et,
-            addr: Some(sa("0.0.0.0:2000")),
-        },
-    );
+    bind(&mut b, lt, "0.0.0.0:1000");
+    bind(&mut b, et, "0.0.0.0:2000");
     let ep = ok(&mut b, Call::EpollCreate { size: 1, flags: 0 }) as i32;
     let ev = |e: i64, d: u64| {
         Some(EpollEvent {

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use netdrill_stack::linux::{self, Errno};
-use netdrill_stack::socket::{Buf, Call, CallOutcome, CallOutput, CallResult};
+use netdrill_stack::socket::{Buf, Call, CallOutcome, CallOutput, CallResult, PollFd};
 use netdrill_stack::time::Instant;
 use netdrill_stack::{Config, Stack};
 use std::net::{IpAddr, SocketAddr};
@@ -69,6 +69,40 @@ pub fn tcp4(st: &mut Stack) -> i32 {
 }
 pub fn udp4(st: &mut Stack) -> i32 {
     socket(st, linux::AF_INET, linux::SOCK_DGRAM)
+}
+
+/// bind, which must succeed.
+pub fn bind(st: &mut Stack, fd: i32, addr: &str) {
+    ok(
+        st,
+        Call::Bind {
+            fd,
+            addr: Some(sa(addr)),
+        },
+    );
+}
+
+/// connect, which must return 0 at once (a datagram socket).
+pub fn connect(st: &mut Stack, fd: i32, addr: &str) {
+    ok(
+        st,
+        Call::Connect {
+            fd,
+            addr: Some(sa(addr)),
+        },
+    );
+}
+
+/// A non-blocking poll of one fd: its revents.
+pub fn poll_now(st: &mut Stack, fd: i32, events: i64) -> i64 {
+    let fds = vec![PollFd {
+        fd,
+        events: events as i16,
+    }];
+    match done(st, Call::Poll { fds, timeout_ms: 0 }).out {
+        CallOutput::PollRevents(r) if r.len() == 1 => i64::from(r[0]),
+        other => panic!("poll gave {other:?}"),
+    }
 }
 
 pub fn int(v: i32) -> Buf {
